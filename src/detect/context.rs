@@ -1,0 +1,337 @@
+//! Context words around a candidate: keywords that raise or lower
+//! confidence, and language cues. Loaded from `patterns/keywords.toml`.
+//!
+//! One Aho-Corasick automaton holds every keyword of every set; a candidate's
+//! window (300 bytes before it, 300 after) is lower-cased once and searched
+//! once, so context costs the same however many sets there are. Matching is
+//! anchored at word starts, never arbitrary substrings (Presidio #1061).
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use serde::Deserialize;
+
+use crate::error::PatternError;
+
+/// How far context reaches on each side of a candidate, in bytes.
+pub const WINDOW: usize = 300;
+
+/// The keyword sets the validators know. A closed set: an unknown set name
+/// in a keyword file is an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Set {
+    /// Swedish identity number words.
+    Personnummer,
+    /// Words that make a Swedish-looking number something else.
+    PersonnummerNegative,
+    /// Danish CPR words.
+    Cpr,
+    /// Words that make a CPR-looking number something else.
+    CprNegative,
+    /// Telephone words.
+    Phone,
+    /// Words that make a phone-looking number something else (CVR).
+    PhoneNegative,
+    /// E-mail words.
+    Email,
+    /// Header names whose values look like e-mail but are message ids.
+    EmailNegative,
+    /// Local parts of role mailboxes (matched against the local part).
+    EmailRole,
+    /// IP address words.
+    Ip,
+    /// Version words before a dotted number.
+    IpNegative,
+    /// Swedish function words.
+    LangSv,
+    /// Danish function words.
+    LangDa,
+}
+
+impl Set {
+    fn from_name(name: &str) -> Option<Set> {
+        Some(match name {
+            "personnummer" => Set::Personnummer,
+            "personnummer-negative" => Set::PersonnummerNegative,
+            "cpr" => Set::Cpr,
+            "cpr-negative" => Set::CprNegative,
+            "phone" => Set::Phone,
+            "phone-negative" => Set::PhoneNegative,
+            "email" => Set::Email,
+            "email-negative" => Set::EmailNegative,
+            "email-role" => Set::EmailRole,
+            "ip" => Set::Ip,
+            "ip-negative" => Set::IpNegative,
+            "lang-sv" => Set::LangSv,
+            "lang-da" => Set::LangDa,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Auto,
+    Word,
+    LocalPart,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSet {
+    #[serde(default, rename = "match")]
+    mode: Option<String>,
+    #[serde(default)]
+    sv: Vec<String>,
+    #[serde(default)]
+    da: Vec<String>,
+    #[serde(default)]
+    en: Vec<String>,
+}
+
+/// One distinct keyword text and every set (with its match mode) that lists
+/// it: "personnummer" is both Swedish and Danish, "pnr" is positive for
+/// Swedish numbers and negative for Danish ones.
+#[derive(Debug)]
+struct Keyword {
+    text: String,
+    sets: Vec<(Set, Mode)>,
+}
+
+/// All keyword sets, compiled.
+#[derive(Debug)]
+pub struct Keywords {
+    ac: AhoCorasick,
+    keywords: Vec<Keyword>,
+    role_local_parts: Vec<String>,
+}
+
+/// One keyword found near a candidate.
+#[derive(Clone, Copy, Debug)]
+pub struct Hit {
+    /// The set it belongs to.
+    pub set: Set,
+    /// Index of the keyword (see [`Keywords::text`]).
+    pub keyword: usize,
+    /// True if the keyword stands before the candidate.
+    pub before: bool,
+    /// Bytes between the keyword and the candidate.
+    pub distance: usize,
+    /// True if no line break separates keyword and candidate.
+    pub same_line: bool,
+}
+
+/// The context of one candidate.
+#[derive(Debug, Default)]
+pub struct Context {
+    /// Keywords found in the window.
+    pub hits: Vec<Hit>,
+    /// Count of Swedish-only letters (ä, ö) in the window.
+    pub sv_letters: usize,
+    /// Count of Danish-only letters (æ, ø) in the window.
+    pub da_letters: usize,
+}
+
+impl Context {
+    /// The nearest positive keyword of `set`: anywhere before the candidate
+    /// within the window, or after it on the same line.
+    pub fn keyword(&self, set: Set) -> Option<&Hit> {
+        self.hits
+            .iter()
+            .filter(|h| h.set == set && (h.before || h.same_line))
+            .min_by_key(|h| (!h.same_line, h.distance))
+    }
+
+    /// The nearest keyword of `set` on the same line (before or after).
+    pub fn same_line(&self, set: Set) -> Option<&Hit> {
+        self.hits
+            .iter()
+            .filter(|h| h.set == set && h.same_line)
+            .min_by_key(|h| h.distance)
+    }
+
+    /// The nearest keyword of `set` before the candidate on the same line,
+    /// no further than `max` bytes away.
+    pub fn just_before(&self, set: Set, max: usize) -> Option<&Hit> {
+        self.hits
+            .iter()
+            .filter(|h| h.set == set && h.before && h.same_line && h.distance <= max)
+            .min_by_key(|h| h.distance)
+    }
+
+    /// Number of keywords of `set` in the window.
+    pub fn count(&self, set: Set) -> usize {
+        self.hits.iter().filter(|h| h.set == set).count()
+    }
+}
+
+impl Keywords {
+    /// Parses a keyword file (TOML: one table per set, with optional
+    /// `match` and per-language lists `sv`, `da`, `en`).
+    pub fn from_toml(file: &str, src: &str) -> Result<Keywords, PatternError> {
+        let raw: BTreeMap<String, RawSet> =
+            toml::from_str(src).map_err(|e| PatternError::Parse { file: file.into(), message: e.to_string() })?;
+        let mut keywords = Vec::new();
+        let mut role_local_parts = Vec::new();
+        for (name, set) in raw {
+            let bad = |problem: String| PatternError::Invalid { file: file.into(), id: name.clone(), problem };
+            let id = Set::from_name(&name).ok_or_else(|| bad("unknown keyword set".into()))?;
+            let mode = match set.mode.as_deref() {
+                None | Some("auto") => Mode::Auto,
+                Some("word") => Mode::Word,
+                Some("local-part") => Mode::LocalPart,
+                Some(other) => return Err(bad(format!("unknown match mode {other:?}"))),
+            };
+            for word in set.sv.into_iter().chain(set.da).chain(set.en) {
+                if word.is_empty() || word != word.to_lowercase() {
+                    return Err(bad(format!("keyword {word:?} must be non-empty and lower-case")));
+                }
+                if mode == Mode::LocalPart {
+                    role_local_parts.push(word);
+                } else if let Some(k) = keywords.iter_mut().find(|k: &&mut Keyword| k.text == word) {
+                    if !k.sets.contains(&(id, mode)) {
+                        k.sets.push((id, mode));
+                    }
+                } else {
+                    keywords.push(Keyword { text: word, sets: vec![(id, mode)] });
+                }
+            }
+        }
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(keywords.iter().map(|k| k.text.as_str()))
+            .map_err(|e| PatternError::Parse { file: file.into(), message: e.to_string() })?;
+        Ok(Keywords { ac, keywords, role_local_parts })
+    }
+
+    /// The text of keyword `i`, as shown in reason codes.
+    pub fn text(&self, i: usize) -> &str {
+        &self.keywords[i].text
+    }
+
+    /// True if `local` is a role mailbox's local part.
+    pub fn is_role_local_part(&self, local: &str) -> bool {
+        let local = local.to_lowercase();
+        self.role_local_parts.iter().any(|r| *r == local)
+    }
+
+    /// Finds the context of the candidate at `span` in `text`.
+    pub fn context(&self, text: &str, span: Range<usize>) -> Context {
+        let lo = floor_char(text, span.start.saturating_sub(WINDOW));
+        let hi = floor_char(text, (span.end + WINDOW).min(text.len()));
+        let before = text[lo..span.start].to_lowercase();
+        let after = text[span.end..hi].to_lowercase();
+        // The candidate itself is replaced by one separator character so
+        // that a keyword never runs into it.
+        let mut window = String::with_capacity(before.len() + after.len() + 1);
+        window.push_str(&before);
+        window.push('\u{1}');
+        window.push_str(&after);
+        let cand_start = before.len();
+        let cand_end = cand_start + 1;
+        let mut cx = Context::default();
+        for c in window.chars() {
+            match c {
+                'ä' | 'ö' => cx.sv_letters += 1,
+                'æ' | 'ø' => cx.da_letters += 1,
+                _ => {}
+            }
+        }
+        for m in self.ac.find_iter(&window) {
+            let k = &self.keywords[m.pattern().as_usize()];
+            let before = m.end() <= cand_start;
+            let (distance, between) = if before {
+                (cand_start - m.end(), &window[m.end()..cand_start])
+            } else {
+                (m.start().saturating_sub(cand_end), &window[cand_end.min(m.start())..m.start()])
+            };
+            let same_line = !between.contains('\n');
+            for &(set, mode) in &k.sets {
+                if boundaries_ok(&window, m.start(), m.end(), &k.text, mode) {
+                    cx.hits.push(Hit { set, keyword: m.pattern().as_usize(), before, distance, same_line });
+                }
+            }
+        }
+        cx
+    }
+}
+
+/// Checks the word-boundary rule for a keyword match at `start..end`.
+fn boundaries_ok(window: &str, start: usize, end: usize, text: &str, mode: Mode) -> bool {
+    let prev = window[..start].chars().next_back();
+    let next = window[end..].chars().next();
+    let is_word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let len = text.chars().count();
+    let whole = mode == Mode::Word || len < 3;
+    let infix = mode == Mode::Auto && len >= 6;
+    (infix || !is_word(prev)) && (!whole || !is_word(next))
+}
+
+/// The largest char boundary at or below `i`.
+fn floor_char(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kw() -> Keywords {
+        Keywords::from_toml("keywords.toml", include_str!("../../patterns/keywords.toml")).expect("loads")
+    }
+
+    fn names(k: &Keywords, cx: &Context, set: Set) -> Vec<String> {
+        cx.hits.iter().filter(|h| h.set == set).map(|h| k.text(h.keyword).to_string()).collect()
+    }
+
+    #[test]
+    fn whole_words_and_compounds() {
+        let k = Keywords::from_toml("k", "[phone]\nsv=[\"tel\",\"telefon\"]\n[ip]\nen=[\"ip\"]").expect("ok");
+        let text = "Hemtelefon: X. Telefonnummer: X. ipsum X. IP: X. hotel X";
+        let cx = k.context(text, 0..0);
+        let phones = names(&k, &cx, Set::Phone);
+        // "telefon" (7 chars) may sit inside "hemtelefon"; "tel" may begin
+        // "telefonnummer" but not end "hotel".
+        assert_eq!(phones, vec!["telefon", "telefon"]);
+        assert_eq!(names(&k, &cx, Set::Ip), vec!["ip"]);
+    }
+
+    #[test]
+    fn longest_keyword_wins_and_distance() {
+        let k = kw();
+        let text = "CPR-nr.: 070761-4285";
+        let span = 9..text.len();
+        let cx = k.context(text, span);
+        let hit = cx.keyword(Set::Cpr).expect("cpr keyword");
+        assert_eq!(k.text(hit.keyword), "cpr-nr");
+        assert!(hit.before && hit.same_line);
+        assert_eq!(hit.distance, 3);
+    }
+
+    #[test]
+    fn line_breaks_and_letters() {
+        let k = kw();
+        let text = "Personnummer\nÖsten 811218-9876 och mer";
+        let s = text.find("811218").expect("present");
+        let cx = k.context(text, s..s + 11);
+        let hit = cx.keyword(Set::Personnummer).expect("keyword on line above");
+        assert!(!hit.same_line);
+        assert_eq!(cx.sv_letters, 1);
+        assert!(cx.count(Set::LangSv) >= 1);
+    }
+
+    #[test]
+    fn builtin_file_loads_and_rejects_bad_sets() {
+        let k = kw();
+        assert!(k.is_role_local_part("NoReply"));
+        assert!(!k.is_role_local_part("anna"));
+        let err = Keywords::from_toml("x.toml", "[nonsense]\nsv=[\"a\"]").expect_err("unknown set");
+        assert!(err.to_string().contains("x.toml") && err.to_string().contains("nonsense"));
+        let err = Keywords::from_toml("x.toml", "[cpr]\nda=[\"CPR\"]").expect_err("upper case");
+        assert!(err.to_string().contains("lower-case"));
+    }
+}

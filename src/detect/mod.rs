@@ -1,0 +1,265 @@
+//! Detection: finds validated personal data in text.
+//!
+//! All rules' candidate regexes are compiled into one multi-pattern
+//! `regex_automata::meta::Regex`, so the text is searched once. Each
+//! candidate goes to its rule's validator, which returns one of:
+//!
+//! * **found**: one or more detections (a 10-digit number valid both as a
+//!   personnummer and a CPR number yields both);
+//! * **consumed**: a valid thing that is not personal data (an
+//!   organisationsnummer, a version string, a netmask, a date); no other rule
+//!   gets that text;
+//! * **rejected**: not this rule's; the other rules are tried anchored at the
+//!   same position, in priority order (a Luhn-invalid `0701234567` goes on to
+//!   the phone rules).
+//!
+//! Candidates never overlap: after a candidate the search resumes where it
+//! ended. Text is normalised first (dashes, no-break spaces) and positions
+//! are mapped back, so values are reported as written.
+
+pub mod checksum;
+pub mod context;
+pub mod cpr;
+pub mod date;
+pub mod email;
+pub mod ip;
+pub mod mask;
+pub mod national_id;
+pub mod normalize;
+pub mod pattern;
+pub mod personnummer;
+pub mod phone;
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use regex_automata::{Anchored, Input, PatternID, meta};
+
+use crate::error::PatternError;
+use crate::model::Kind;
+use context::Keywords;
+use date::Date;
+use mask::Mask;
+use normalize::Normalized;
+use pattern::{Rule, Validator};
+
+/// One validated finding in a piece of text, before it gets a file
+/// location.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Detection {
+    /// What was found.
+    pub kind: Kind,
+    /// The rule whose candidate it was.
+    pub rule: Arc<str>,
+    /// Byte range of the value in the text given to [`Engine::detect`].
+    pub span: Range<usize>,
+    /// Canonical form.
+    pub normalized: String,
+    /// Score in `0.0..=1.0`.
+    pub score: f32,
+    /// `;`-separated reason codes.
+    pub reason: String,
+    /// How to mask the value as written.
+    pub mask_value: Mask,
+    /// How to mask the normalized value.
+    pub mask_normalized: Mask,
+}
+
+/// What a validator made of a candidate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Personal data was pushed; resume the search at this offset.
+    Found(usize),
+    /// A valid non-personal value; resume at this offset, try no other rule.
+    Consumed(usize),
+    /// Not this rule's: let the other rules try the same position.
+    Rejected,
+}
+
+/// The compiled rule set. Immutable and `Sync`: one engine serves every
+/// thread.
+#[derive(Debug)]
+pub struct Engine {
+    regex: meta::Regex,
+    rules: Vec<Rule>,
+    keywords: Keywords,
+    today: Date,
+}
+
+impl Engine {
+    /// The engine with the built-in rules and keywords, judging dates
+    /// against today's date.
+    pub fn builtin() -> Result<Engine, PatternError> {
+        Engine::new(pattern::builtin_rules()?, builtin_keywords()?, Date::today())
+    }
+
+    /// An engine from checked rules (in priority order) and keywords.
+    /// `today` resolves the century of 10-digit numbers and rejects future
+    /// birth dates.
+    pub fn new(rules: Vec<Rule>, keywords: Keywords, today: Date) -> Result<Engine, PatternError> {
+        let patterns: Vec<&str> = rules.iter().map(|r| r.regex.as_str()).collect();
+        let regex = meta::Regex::new_many(&patterns).map_err(|e| PatternError::Invalid {
+            file: "patterns".into(),
+            id: "*".into(),
+            problem: format!("rules do not compile together: {e}"),
+        })?;
+        Ok(Engine { regex, rules, keywords, today })
+    }
+
+    /// The same engine judging dates against `today` instead.
+    pub fn with_today(mut self, today: Date) -> Engine {
+        self.today = today;
+        self
+    }
+
+    /// The rules, in priority order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The keyword sets.
+    pub fn keywords(&self) -> &Keywords {
+        &self.keywords
+    }
+
+    /// The date the engine treats as today.
+    pub fn today(&self) -> Date {
+        self.today
+    }
+
+    /// Finds every detection in `text` and appends it to `out`, in text
+    /// order. Spans refer to `text` as given.
+    pub fn detect(&self, text: &str, out: &mut Vec<Detection>) {
+        let norm = Normalized::new(text);
+        let hay = norm.text();
+        let first_new = out.len();
+        let mut at = 0;
+        while at < hay.len() {
+            let input = Input::new(hay).range(at..);
+            let Some(m) = self.regex.search(&input) else { break };
+            let pid = m.pattern().as_usize();
+            let start = m.start();
+            let mut next = m.end().max(start + 1);
+            let before = out.len();
+            match self.validate(pid, hay, m.range(), out) {
+                Outcome::Found(end) => {
+                    next = end.max(start + 1);
+                    // A low-confidence reading (a CPR number without modulus
+                    // 11, say) must not hide a better one (the same digits
+                    // as a phone number after "Mobil:").
+                    if out[before..].iter().all(|d| crate::model::Confidence::from_score(d.score) == crate::model::Confidence::Low) {
+                        if let Some(end) = self.alternatives(pid, hay, start, out, true) {
+                            next = next.max(end);
+                        }
+                    }
+                }
+                Outcome::Consumed(end) => next = end.max(start + 1),
+                Outcome::Rejected => {
+                    if let Some(end) = self.alternatives(pid, hay, start, out, false) {
+                        next = end.max(start + 1);
+                    }
+                }
+            }
+            // Never resume inside a UTF-8 sequence.
+            while next < hay.len() && !hay.is_char_boundary(next) {
+                next += 1;
+            }
+            at = next;
+        }
+        for d in &mut out[first_new..] {
+            d.span = norm.original_offset(d.span.start)..norm.original_offset(d.span.end);
+        }
+    }
+
+    /// Tries the rules other than `pid` anchored at `start`, in priority
+    /// order, until one finds (or, unless `only_found`, consumes) the text.
+    /// Returns where that candidate ended.
+    fn alternatives(&self, pid: usize, hay: &str, start: usize, out: &mut Vec<Detection>, only_found: bool) -> Option<usize> {
+        for other in (0..self.rules.len()).filter(|&p| p != pid) {
+            let anchored =
+                Input::new(hay).range(start..).anchored(Anchored::Pattern(PatternID::new_unchecked(other)));
+            let Some(m) = self.regex.search(&anchored) else { continue };
+            match self.validate(other, hay, m.range(), out) {
+                Outcome::Found(end) => return Some(end),
+                Outcome::Consumed(end) if !only_found => return Some(end),
+                Outcome::Consumed(_) | Outcome::Rejected => {}
+            }
+        }
+        None
+    }
+
+    fn validate(&self, pid: usize, hay: &str, span: Range<usize>, out: &mut Vec<Detection>) -> Outcome {
+        let rule = &self.rules[pid];
+        match rule.validator {
+            Validator::NationalId => national_id::validate(self, hay, span, rule, out),
+            Validator::Email => email::validate(self, hay, span, rule, out),
+            Validator::Ipv4 => ip::validate_v4(self, hay, span, rule, out),
+            Validator::Ipv6 => ip::validate_v6(self, hay, span, rule, out),
+            Validator::Phone => phone::validate(self, hay, span, rule, out),
+        }
+    }
+}
+
+/// Loads the built-in keyword file.
+pub fn builtin_keywords() -> Result<Keywords, PatternError> {
+    let (file, src) = pattern::BUILTIN_KEYWORDS;
+    Keywords::from_toml(file, src)
+}
+
+/// The character before byte offset `pos`, if any.
+pub(crate) fn prev_char(s: &str, pos: usize) -> Option<char> {
+    s[..pos].chars().next_back()
+}
+
+/// The character at byte offset `pos`, if any.
+pub(crate) fn next_char(s: &str, pos: usize) -> Option<char> {
+    s[pos..].chars().next()
+}
+
+/// Builds a `;`-separated reason string.
+#[derive(Default)]
+pub(crate) struct Reasons(String);
+
+impl Reasons {
+    pub(crate) fn push(&mut self, code: &str) {
+        if !self.0.is_empty() {
+            self.0.push(';');
+        }
+        self.0.push_str(code);
+    }
+
+    pub(crate) fn push2(&mut self, prefix: &str, detail: &str) {
+        self.push(prefix);
+        self.0.push(':');
+        self.0.push_str(detail);
+    }
+
+    pub(crate) fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// Clamps a score into `0.05..=1.0` (a reported finding never scores 0).
+pub(crate) fn clamp(score: f32) -> f32 {
+    score.clamp(0.05, 1.0)
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    use super::*;
+
+    /// The built-in engine with a fixed "today" (2026-11-22).
+    pub fn engine() -> Engine {
+        Engine::builtin().expect("built-in rules").with_today(Date { year: 2026, month: 11, day: 22 })
+    }
+
+    /// `(kind, value as written, normalized, confidence)` for every
+    /// detection in `text`.
+    pub fn find(text: &str) -> Vec<(Kind, String, String, crate::model::Confidence)> {
+        let mut out = Vec::new();
+        engine().detect(text, &mut out);
+        out.into_iter()
+            .map(|d| (d.kind, text[d.span.clone()].to_string(), d.normalized, crate::model::Confidence::from_score(d.score)))
+            .collect()
+    }
+}

@@ -1,0 +1,286 @@
+//! The `phone` validator: Swedish and Danish numbers, and `+`/`00`-prefixed
+//! international numbers, checked against libphonenumber metadata (the
+//! `phonenumber` crate).
+//!
+//! A candidate reaches this validator only when no identity-number or IP
+//! rule took the same text first. Dates (`20230115`, `15-01-2023`) and
+//! numbers just after a CVR/org.nr keyword are consumed. If the whole
+//! candidate is not a valid number, trailing digit groups are dropped one at
+//! a time (a phone number followed by other numbers on the line).
+//!
+//! Scores: `+46`/`+45` (or `0046`/`0045`) 0.85; other countries 0.6;
+//! Swedish national form with separators 0.7; Danish grouped 8 digits 0.5;
+//! bare digits (10 Swedish or 8 Danish) 0.2. A phone keyword adds 0.3.
+
+use std::ops::Range;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use phonenumber::country::Id;
+use phonenumber::{Mode, PhoneNumber, Type};
+
+use super::context::Set;
+use super::date::Date;
+use super::mask::Mask;
+use super::{Detection, Engine, Outcome, Reasons, clamp, next_char, prev_char};
+use crate::detect::pattern::Rule;
+use crate::model::Kind;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// `+CC...`
+    Plus,
+    /// `00CC...`
+    DoubleZero,
+    /// Swedish national, trunk prefix 0.
+    Swedish,
+    /// Danish, 8 digits.
+    Danish,
+}
+
+/// Validates one phone candidate.
+pub fn validate(eng: &Engine, hay: &str, span: Range<usize>, rule: &Rule, out: &mut Vec<Detection>) -> Outcome {
+    let cand = &hay[span.clone()];
+    let before = prev_char(hay, span.start);
+    if before.is_some_and(|c| c.is_alphanumeric() || c == '+' || c == '.' || c == ',') {
+        return Outcome::Rejected;
+    }
+    let form = if cand.starts_with('+') {
+        Form::Plus
+    } else if cand.starts_with("00") {
+        Form::DoubleZero
+    } else if cand.starts_with('0') || cand.starts_with('(') {
+        Form::Swedish
+    } else {
+        Form::Danish
+    };
+    if is_date(cand) {
+        return Outcome::Consumed(span.end);
+    }
+    let cx = eng.keywords().context(hay, span.clone());
+    if cx.just_before(Set::PhoneNegative, 20).is_some() {
+        return Outcome::Consumed(span.end);
+    }
+    // Try the whole candidate, then without trailing groups.
+    let mut ends = group_ends(cand);
+    while let Some(end) = ends.pop() {
+        let text = &cand[..end];
+        if next_char(hay, span.start + end).is_some_and(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let Some(number) = parse(text, form) else { continue };
+        push(eng, &cx, rule, span.start..span.start + end, text, form, &number, out);
+        return Outcome::Found(span.start + end);
+    }
+    Outcome::Rejected
+}
+
+/// Byte offsets just after each digit group of `s`.
+fn group_ends(s: &str) -> Vec<usize> {
+    let b = s.as_bytes();
+    (0..b.len())
+        .filter(|&i| b[i].is_ascii_digit() && b.get(i + 1).is_none_or(|c| !c.is_ascii_digit()))
+        .map(|i| i + 1)
+        .filter(|&e| digits(&s[..e]).len() >= 6)
+        .collect()
+}
+
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Parses `text` in `form` and returns it if libphonenumber calls it valid.
+fn parse(text: &str, form: Form) -> Option<PhoneNumber> {
+    let (region, input) = match form {
+        Form::Plus | Form::DoubleZero => {
+            // "+46 (0)70..." writes the trunk prefix in brackets: drop it.
+            let without_trunk = text.replace("(0)", "");
+            let d = digits(&without_trunk);
+            let d = if form == Form::DoubleZero { d.strip_prefix("00")?.to_string() } else { d };
+            (None, format!("+{d}"))
+        }
+        Form::Swedish => (Some(Id::SE), digits(text)),
+        Form::Danish => {
+            let d = digits(text);
+            if d.len() != 8 {
+                return None;
+            }
+            (Some(Id::DK), d)
+        }
+    };
+    // The crate has panicked on odd input before (rust-phonenumber #32): a
+    // panic here means "not a phone number", never a failed file.
+    let parsed = catch_unwind(AssertUnwindSafe(|| {
+        phonenumber::parse(region, &input).ok().filter(phonenumber::is_valid)
+    }));
+    let number = parsed.ok().flatten()?;
+    // Swedish national numbers must be Swedish; Danish ones Danish.
+    let code = number.code().value();
+    match form {
+        Form::Swedish if code != 46 => None,
+        Form::Danish if code != 45 => None,
+        _ => Some(number),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn push(
+    eng: &Engine,
+    cx: &super::context::Context,
+    rule: &Rule,
+    span: Range<usize>,
+    text: &str,
+    form: Form,
+    number: &PhoneNumber,
+    out: &mut Vec<Detection>,
+) {
+    let code = number.code().value();
+    let cc_digits = code.to_string().len() as u8;
+    let has_separator = text.chars().any(|c| !c.is_ascii_digit());
+    let mut r = Reasons::default();
+    r.push("libphonenumber");
+    r.push2("type", type_name(number.number_type(&phonenumber::metadata::DATABASE)));
+    let mut score = match form {
+        Form::Plus | Form::DoubleZero if code == 46 || code == 45 => {
+            r.push("e164");
+            0.85
+        }
+        Form::Plus | Form::DoubleZero => {
+            r.push("international");
+            0.6
+        }
+        Form::Swedish if has_separator => {
+            r.push("national");
+            0.7
+        }
+        Form::Danish if has_separator => {
+            r.push("grouped");
+            0.5
+        }
+        Form::Swedish | Form::Danish => {
+            r.push("bare");
+            0.2
+        }
+    };
+    if let Some(h) = cx.keyword(Set::Phone) {
+        score = (score + 0.3f32).min(0.95);
+        r.push2("keyword", eng.keywords().text(h.keyword));
+    }
+    let e164 = number.format().mode(Mode::E164).to_string();
+    if code == 46 && ("+46701740605"..="+46701740699").contains(&e164.as_str()) && e164.len() == 12 {
+        r.push("test-range:pts");
+    }
+    let keep_first = match form {
+        Form::Plus => cc_digits + 2,
+        Form::DoubleZero => cc_digits + 4,
+        Form::Swedish => 3,
+        Form::Danish => 2,
+    };
+    out.push(Detection {
+        kind: Kind::Phone,
+        rule: rule.id.clone(),
+        span,
+        normalized: e164,
+        score: clamp(score),
+        reason: r.into_string(),
+        mask_value: Mask::Digits { keep_first, keep_last: 2 },
+        mask_normalized: Mask::Digits { keep_first: cc_digits + 2, keep_last: 2 },
+    });
+}
+
+fn type_name(t: Type) -> &'static str {
+    match t {
+        Type::FixedLine => "fixed-line",
+        Type::Mobile => "mobile",
+        Type::FixedLineOrMobile => "fixed-line-or-mobile",
+        Type::TollFree => "toll-free",
+        Type::PremiumRate => "premium-rate",
+        Type::SharedCost => "shared-cost",
+        Type::PersonalNumber => "personal-number",
+        Type::Voip => "voip",
+        Type::Pager => "pager",
+        Type::Uan => "uan",
+        Type::Voicemail => "voicemail",
+        _ => "other",
+    }
+}
+
+/// True for text shaped like a calendar date: `YYYYMMDD`, `DDMMYYYY`, or
+/// three groups with a 4-digit year (`15-01-2023`, `2023.01.15`).
+fn is_date(s: &str) -> bool {
+    let valid = |y: &str, m: &str, d: &str| -> bool {
+        let (Ok(y), Ok(m), Ok(d)) = (y.parse::<i32>(), m.parse::<u32>(), d.parse::<u32>()) else { return false };
+        (1900..=2099).contains(&y) && Date::new(y, m, d).is_some()
+    };
+    if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return valid(&s[..4], &s[4..6], &s[6..]) || valid(&s[4..], &s[2..4], &s[..2]);
+    }
+    let parts: Vec<&str> = s.split(['-', '.', '/', ' ']).collect();
+    match parts.as_slice() {
+        [a, b, c] if a.len() == 4 => valid(a, b, c),
+        [a, b, c] if c.len() == 4 => valid(c, b, a),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_date;
+    use crate::detect::testutil::find;
+    use crate::model::{Confidence::*, Kind::Phone};
+
+    #[test]
+    fn phones_found() {
+        let cases = [
+            ("Tel: +46 70 174 06 05", "+46701740605", High),
+            ("0046 70 174 06 05", "+46701740605", High),
+            ("+46 (0)8-123 456 78", "+46812345678", High),
+            ("Mobil: 070-174 06 05", "+46701740605", High),
+            ("070-174 06 05", "+46701740605", Medium),
+            ("08-123 456 78", "+46812345678", Medium),
+            ("Tlf. 20 12 34 56", "+4520123456", High),
+            ("20 12 34 56", "+4520123456", Medium),
+            ("+44 20 7946 0958", "+442079460958", Medium),
+            ("0701740605", "+46701740605", Low),
+            ("Mobil: 0701740605", "+46701740605", Medium),
+        ];
+        for (text, norm, conf) in cases {
+            // Bare ten digits may also read as a (low) CPR number.
+            let f: Vec<_> = find(text).into_iter().filter(|f| f.0 == Phone).collect();
+            assert_eq!(f.len(), 1, "{text}: {f:?}");
+            assert_eq!((f[0].0, f[0].2.as_str(), f[0].3), (Phone, norm, conf), "{text}");
+        }
+    }
+
+    #[test]
+    fn trailing_numbers_trimmed() {
+        let f = find("ring 070-174 06 05 12 maj");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].1, "070-174 06 05");
+    }
+
+    #[test]
+    fn not_phones() {
+        for text in [
+            "20230115",
+            "15012023",
+            "15-01-2023",
+            "2023-01-15",
+            "CVR: 13585628",
+            "CVR-nr. 13 58 56 28",
+            "192.168.1.20",
+            "+46 12",
+            "Org.nr 556826-3387",
+        ] {
+            let f = find(text);
+            assert!(f.iter().all(|f| f.0 != Phone), "{text}: {f:?}");
+        }
+    }
+
+    #[test]
+    fn dates() {
+        assert!(is_date("20230115"));
+        assert!(is_date("15.01.2023"));
+        assert!(!is_date("20231315"));
+        assert!(!is_date("070-174 06 05"));
+    }
+}
