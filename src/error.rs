@@ -65,3 +65,16 @@ pub enum ReportError {
         message: String,
     },
 }
+
+impl ReportError {
+    /// True when the reader of standard output went away (`| head`).
+    pub fn is_broken_pipe(&self) -> bool {
+        let pipe = std::io::ErrorKind::BrokenPipe;
+        match self {
+            ReportError::Io(e) => e.kind() == pipe,
+            ReportError::Csv(e) => matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == pipe),
+            ReportError::Json(e) => e.io_error_kind() == Some(pipe),
+            ReportError::Path { .. } => false,
+        }
+    }
+}

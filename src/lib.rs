@@ -10,9 +10,15 @@
 
 #![warn(missing_docs)]
 
+pub mod cli;
 pub mod detect;
 pub mod error;
+pub mod exit;
+pub mod extract;
 pub mod model;
+pub mod report;
+pub mod scan;
+pub mod walk;
 
 pub use detect::Engine;
 pub use model::{Confidence, FileReport, FileStatus, Finding, Kind, Location};

@@ -11,7 +11,7 @@ use serde::Serialize;
 ///
 /// The string forms (`personnummer`, `cpr`, ...) are what reports print in the
 /// `kind` column and what `--kinds` accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// Swedish personnummer (personal identity number).
@@ -71,7 +71,7 @@ impl fmt::Display for Kind {
 ///
 /// Derived from a score in `0.0..=1.0`: high >= 0.8, medium >= 0.5, low
 /// below. Reports show medium and above unless `--min-confidence low`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
     /// Score below 0.5: plausible but unconfirmed.
@@ -142,8 +142,8 @@ impl fmt::Display for Location {
 pub struct Finding {
     /// What was found.
     pub kind: Kind,
-    /// Id of the rule (pattern file) whose candidate this was.
-    pub rule: &'static str,
+    /// Id of the rule whose candidate this was.
+    pub rule: std::sync::Arc<str>,
     /// Where it is.
     pub location: Location,
     /// The text exactly as written in the file.
@@ -151,6 +151,10 @@ pub struct Finding {
     /// The canonical form (see [`Kind`] docs in the README): 12-digit
     /// personnummer, 10-digit CPR, lower-cased e-mail, E.164 phone, IP text.
     pub normalized: String,
+    /// `value` with the identifying part hidden, as reports print it.
+    pub masked_value: String,
+    /// `normalized` with the identifying part hidden.
+    pub masked_normalized: String,
     /// Score in `0.0..=1.0`, from which [`Finding::confidence`] is derived.
     pub score: f32,
     /// Why it was reported: `;`-separated reason codes such as

@@ -120,6 +120,8 @@ pub struct Hit {
     pub distance: usize,
     /// True if no line break separates keyword and candidate.
     pub same_line: bool,
+    /// Line breaks between keyword and candidate.
+    pub lines: usize,
 }
 
 /// The context of one candidate.
@@ -134,12 +136,13 @@ pub struct Context {
 }
 
 impl Context {
-    /// The nearest positive keyword of `set`: anywhere before the candidate
-    /// within the window, or after it on the same line.
+    /// The nearest positive keyword of `set`: on the same line as the
+    /// candidate, or on the line just above it (a label over a value). A
+    /// keyword further up belongs to another value.
     pub fn keyword(&self, set: Set) -> Option<&Hit> {
         self.hits
             .iter()
-            .filter(|h| h.set == set && (h.before || h.same_line))
+            .filter(|h| h.set == set && (h.same_line || (h.before && h.lines == 1)))
             .min_by_key(|h| (!h.same_line, h.distance))
     }
 
@@ -246,10 +249,11 @@ impl Keywords {
             } else {
                 (m.start().saturating_sub(cand_end), &window[cand_end.min(m.start())..m.start()])
             };
-            let same_line = !between.contains('\n');
+            let lines = between.bytes().filter(|&b| b == b'\n').count();
+            let same_line = lines == 0;
             for &(set, mode) in &k.sets {
                 if boundaries_ok(&window, m.start(), m.end(), &k.text, mode) {
-                    cx.hits.push(Hit { set, keyword: m.pattern().as_usize(), before, distance, same_line });
+                    cx.hits.push(Hit { set, keyword: m.pattern().as_usize(), before, distance, same_line, lines });
                 }
             }
         }
@@ -322,6 +326,16 @@ mod tests {
         assert!(!hit.same_line);
         assert_eq!(cx.sv_letters, 1);
         assert!(cx.count(Set::LangSv) >= 1);
+    }
+
+    #[test]
+    fn keywords_two_lines_up_belong_to_another_value() {
+        let k = kw();
+        let text = "Personnummer: 811218-9876\nNamn: Östen\nCPR-nr.: 070761-4285";
+        let s = text.find("070761").expect("present");
+        let cx = k.context(text, s..s + 11);
+        assert!(cx.keyword(Set::Personnummer).is_none());
+        assert!(cx.keyword(Set::Cpr).is_some());
     }
 
     #[test]

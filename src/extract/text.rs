@@ -1,0 +1,130 @@
+//! Plain-text decoding: byte order mark first (UTF-8, UTF-16LE/BE), then
+//! UTF-16 without a BOM (NUL bytes at alternating positions), then binary
+//! detection (a NUL byte in the first 8 KiB, as ripgrep does), then UTF-8,
+//! then a guess among legacy encodings with chardetng (Firefox's detector,
+//! with the `.se` hint so Windows-1252/Latin-1 wins for Nordic text), then
+//! decoding with encoding_rs.
+
+use std::borrow::Cow;
+
+use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE};
+
+/// How much of the start of a file decides "binary".
+const SNIFF: usize = 8 * 1024;
+/// How much of a file chardetng sees when guessing a legacy encoding.
+const GUESS: usize = 64 * 1024;
+
+/// The result of decoding a file's bytes.
+#[derive(Debug)]
+pub enum Decoded<'a> {
+    /// Text, with the name of the encoding it was decoded from and whether
+    /// malformed sequences were replaced (U+FFFD).
+    Text {
+        /// The decoded text.
+        text: Cow<'a, str>,
+        /// Encoding name (`UTF-8`, `UTF-16LE`, `windows-1252`, ...).
+        encoding: &'static str,
+        /// True if some bytes were not valid in that encoding.
+        had_errors: bool,
+    },
+    /// Not text: a NUL byte near the start and no UTF-16 pattern.
+    Binary,
+}
+
+/// Decodes `bytes` as text, or says it is binary.
+pub fn decode(bytes: &[u8]) -> Decoded<'_> {
+    if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+        return with(enc, &bytes[bom_len..]);
+    }
+    let head = &bytes[..bytes.len().min(SNIFF)];
+    if memchr::memchr(0, head).is_some() {
+        return match utf16_without_bom(head) {
+            Some(enc) => with(enc, bytes),
+            None => Decoded::Binary,
+        };
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Decoded::Text { text: Cow::Borrowed(s), encoding: "UTF-8", had_errors: false },
+        // A file cut in the middle of a multi-byte character is still UTF-8.
+        Err(e) if e.error_len().is_none() => with(encoding_rs::UTF_8, bytes),
+        Err(_) => {
+            let mut det = EncodingDetector::new(Iso2022JpDetection::Deny);
+            let sample = &bytes[..bytes.len().min(GUESS)];
+            det.feed(sample, sample.len() == bytes.len());
+            let enc = det.guess(Some(b"se"), Utf8Detection::Allow);
+            with(enc, bytes)
+        }
+    }
+}
+
+fn with<'a>(enc: &'static Encoding, bytes: &'a [u8]) -> Decoded<'a> {
+    let (text, had_errors) = enc.decode_without_bom_handling(bytes);
+    Decoded::Text { text, encoding: enc.name(), had_errors }
+}
+
+/// UTF-16 text without a BOM has NUL as every other byte for Latin text.
+fn utf16_without_bom(head: &[u8]) -> Option<&'static Encoding> {
+    let pairs = head.len() / 2;
+    if pairs < 2 {
+        return None;
+    }
+    let even = head.iter().step_by(2).filter(|&&b| b == 0).count();
+    let odd = head.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
+    let many = |n: usize| n * 10 >= pairs * 4; // >= 40 %
+    let few = |n: usize| n * 20 <= pairs; // <= 5 %
+    if many(odd) && few(even) {
+        Some(UTF_16LE)
+    } else if many(even) && few(odd) {
+        Some(UTF_16BE)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(d: Decoded<'_>) -> (String, &'static str) {
+        match d {
+            Decoded::Text { text, encoding, .. } => (text.into_owned(), encoding),
+            Decoded::Binary => panic!("binary"),
+        }
+    }
+
+    #[test]
+    fn utf8_borrowed() {
+        let d = decode("Östen Ærø".as_bytes());
+        assert!(matches!(d, Decoded::Text { text: Cow::Borrowed(_), .. }));
+    }
+
+    #[test]
+    fn windows_1252() {
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode("Östen Ærø bor på Storgatan, personnummer 811218-9876");
+        assert_eq!(text(decode(&bytes)).0, "Östen Ærø bor på Storgatan, personnummer 811218-9876");
+    }
+
+    #[test]
+    fn utf16_with_and_without_bom() {
+        let s = "Ærø 070761-4285 åsa";
+        let mut le: Vec<u8> = vec![0xFF, 0xFE];
+        le.extend(s.encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(text(decode(&le)), (s.to_string(), "UTF-16LE"));
+        let mut be: Vec<u8> = vec![0xFE, 0xFF];
+        be.extend(s.encode_utf16().flat_map(u16::to_be_bytes));
+        assert_eq!(text(decode(&be)), (s.to_string(), "UTF-16BE"));
+        let bare: Vec<u8> = s.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(text(decode(&bare)), (s.to_string(), "UTF-16LE"));
+    }
+
+    #[test]
+    fn binary_and_truncated() {
+        assert!(matches!(decode(b"\x7fELF\x02\x01\x00\x00 811218-9876 \x00\x00\x00\x00"), Decoded::Binary));
+        let mut cut = "Åsa".as_bytes().to_vec();
+        cut.extend_from_slice(&"ö".as_bytes()[..1]);
+        let (t, enc) = text(decode(&cut));
+        assert_eq!(enc, "UTF-8");
+        assert!(t.starts_with("Åsa"));
+    }
+}

@@ -1,0 +1,78 @@
+//! Reporting: writes findings as CSV (the primary output) or JSON Lines,
+//! masked unless the user asked for values, and a one-line summary.
+//! Report files are written atomically: a temporary file in the same
+//! folder, flushed and synced, then renamed over the target.
+
+pub mod csv;
+pub mod jsonl;
+pub mod summary;
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use crate::error::ReportError;
+use crate::model::Finding;
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One row per finding: path,member,kind,value,normalized,location,confidence,rule,reason.
+    Csv,
+    /// One JSON object per finding per line.
+    Jsonl,
+}
+
+/// The value and normalized value a report prints for a finding.
+pub fn shown(f: &Finding, show_values: bool) -> (&str, &str) {
+    if show_values { (&f.value, &f.normalized) } else { (&f.masked_value, &f.masked_normalized) }
+}
+
+/// Writes to `path` atomically: `write` fills a temporary file next to it,
+/// which replaces `path` only when complete. The file is created with mode
+/// 0600 (owner only), since reports describe personal data.
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new().prefix(".snoka-").suffix(".tmp").tempfile_in(dir)?;
+    {
+        let mut w = BufWriter::new(tmp.as_file_mut());
+        write(&mut w)?;
+        w.flush()?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| ReportError::Io(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_only_when_complete() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("out.csv");
+        std::fs::write(&p, "old").expect("write");
+        let err = write_atomic(&p, &mut |w: &mut dyn Write| {
+            w.write_all(b"partial")?;
+            Err(ReportError::Path { path: "x".into(), message: "interrupted".into() })
+        });
+        assert!(err.is_err());
+        assert_eq!(std::fs::read_to_string(&p).expect("read"), "old");
+        write_atomic(&p, &mut |w: &mut dyn Write| Ok(w.write_all(b"new")?)).expect("write");
+        assert_eq!(std::fs::read_to_string(&p).expect("read"), "new");
+        let leftovers = std::fs::read_dir(dir.path()).expect("ls").count();
+        assert_eq!(leftovers, 1, "no temporary files left behind");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&p).expect("meta").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+    }
+}

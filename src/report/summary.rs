@@ -1,0 +1,70 @@
+//! The one-line summary printed to stderr after a scan, and the counts the
+//! exit code is decided from.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use crate::model::{FileReport, FileStatus, Kind};
+
+/// Counts over a whole scan.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Summary {
+    /// Files read and searched.
+    pub scanned: usize,
+    /// Bytes read from the scanned files.
+    pub bytes: u64,
+    /// Files skipped by policy (size, binary, special, symlink).
+    pub skipped: usize,
+    /// Files or folders that could not be read.
+    pub failed: usize,
+    /// Reported findings per kind.
+    pub findings: BTreeMap<Kind, usize>,
+    /// Wall-clock time of walk and scan.
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    /// Counts `reports`.
+    pub fn of(reports: &[FileReport], elapsed: Duration) -> Summary {
+        let mut s = Summary { elapsed, ..Summary::default() };
+        for r in reports {
+            match r.status {
+                FileStatus::Scanned => s.scanned += 1,
+                FileStatus::Skipped(_) => s.skipped += 1,
+                FileStatus::Failed(_) => s.failed += 1,
+            }
+            s.bytes += r.bytes;
+            for f in &r.findings {
+                *s.findings.entry(f.kind).or_default() += 1;
+            }
+        }
+        s
+    }
+
+    /// Total reported findings.
+    pub fn total_findings(&self) -> usize {
+        self.findings.values().sum()
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.elapsed.as_secs_f64();
+        let mbps = if secs > 0.0 { self.bytes as f64 / 1e6 / secs } else { 0.0 };
+        write!(
+            f,
+            "scanned {} files ({}) in {:.2} s ({:.1} MB/s): {} findings",
+            self.scanned,
+            bytesize::ByteSize(self.bytes).display().iec(),
+            secs,
+            mbps,
+            self.total_findings()
+        )?;
+        if !self.findings.is_empty() {
+            let parts: Vec<String> = self.findings.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            write!(f, " ({})", parts.join(", "))?;
+        }
+        write!(f, "; {} skipped, {} failed", self.skipped, self.failed)
+    }
+}
