@@ -79,10 +79,10 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
             let mut out = io::BufWriter::new(io::stdout().lock());
             let res = write(&mut out).and_then(|()| out.flush().map_err(ReportError::from));
             // `snoka scan | head` closing the pipe early is not an error.
-            if let Err(e) = res {
-                if !e.is_broken_pipe() {
-                    return Err(e).context("writing report");
-                }
+            if let Err(e) = res
+                && !e.is_broken_pipe()
+            {
+                return Err(e).context("writing report");
             }
         }
     }

@@ -32,15 +32,8 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in report order.
-    pub const ALL: [Kind; 7] = [
-        Kind::Personnummer,
-        Kind::Samordningsnummer,
-        Kind::Cpr,
-        Kind::Email,
-        Kind::Ipv4,
-        Kind::Ipv6,
-        Kind::Phone,
-    ];
+    pub const ALL: [Kind; 7] =
+        [Kind::Personnummer, Kind::Samordningsnummer, Kind::Cpr, Kind::Email, Kind::Ipv4, Kind::Ipv6, Kind::Phone];
 
     /// The lower-case name used in reports.
     pub fn as_str(self) -> &'static str {

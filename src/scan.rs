@@ -55,7 +55,8 @@ fn progress_bar(len: u64, enabled: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {pos}/{len} files [{elapsed_precise}] {wide_bar} {eta}") {
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {pos}/{len} files [{elapsed_precise}] {wide_bar} {eta}")
+    {
         pb.set_style(style);
     }
     pb
@@ -105,7 +106,8 @@ pub fn find_in_text(text: &str, engine: &Engine, opts: &ScanOptions) -> Vec<Find
     let mut dets: Vec<Detection> = Vec::new();
     engine.detect(text, &mut dets);
     dets.retain(|d| {
-        Confidence::from_score(d.score) >= opts.min_confidence && (opts.kinds.is_empty() || opts.kinds.contains(&d.kind))
+        Confidence::from_score(d.score) >= opts.min_confidence
+            && (opts.kinds.is_empty() || opts.kinds.contains(&d.kind))
     });
     dets.sort_by_key(|d| d.span.start);
     let mut cursor = LineCursor::new(text);

@@ -99,6 +99,7 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Vec<WalkItem>, igno
             .git_global(opts.respect_gitignore)
             .ignore(opts.respect_gitignore)
             .parents(opts.respect_gitignore)
+            .require_git(false)
             .follow_links(opts.follow)
             .threads(opts.threads)
             .add_custom_ignore_filename(IGNORE_FILE)
@@ -120,10 +121,10 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Vec<WalkItem>, igno
                     Ok(entry) => entry_item(&entry, opts, never),
                     Err(err) => Some(error_item(err)),
                 };
-                if let Some(item) = item {
-                    if let Ok(mut v) = found.lock() {
-                        v.push(item);
-                    }
+                if let Some(item) = item
+                    && let Ok(mut v) = found.lock()
+                {
+                    v.push(item);
                 }
                 WalkState::Continue
             })
@@ -153,12 +154,12 @@ fn entry_item(entry: &ignore::DirEntry, opts: &WalkOptions, never: &[PathBuf]) -
         return None;
     }
     let path = entry.path();
-    if !never.is_empty() && never.iter().any(|n| n.file_name() == path.file_name()) {
-        if let Ok(c) = std::fs::canonicalize(path) {
-            if never.contains(&c) {
-                return None;
-            }
-        }
+    if !never.is_empty()
+        && never.iter().any(|n| n.file_name() == path.file_name())
+        && let Ok(c) = std::fs::canonicalize(path)
+        && never.contains(&c)
+    {
+        return None;
     }
     if ft.is_symlink() {
         // Only reached when not following links.
@@ -295,7 +296,10 @@ mod tests {
         std::fs::write(root.join("big.bin"), vec![b'a'; 2048]).expect("write");
         let items = walk(&[root.to_path_buf()], &opts()).expect("walk");
         let files = names(&items, root);
-        assert_eq!(files, vec![".gitignore", ".hidden", "a.txt", "ignored_by_git.txt", "sub/.snokaignore", "sub/b.log"]);
+        assert_eq!(
+            files,
+            vec![".gitignore", ".hidden", "a.txt", "ignored_by_git.txt", "sub/.snokaignore", "sub/b.log"]
+        );
         let skipped: Vec<_> = items.iter().filter(|i| matches!(i, WalkItem::Skipped { .. })).collect();
         assert_eq!(skipped.len(), 1);
         assert!(matches!(&skipped[0], WalkItem::Skipped { reason, .. } if reason.contains("max-filesize")));
@@ -322,7 +326,9 @@ mod tests {
         let items = walk(&[root.to_path_buf()], &opts()).expect("walk");
         assert_eq!(names(&items, root), vec!["real.txt"]);
         if ok {
-            assert!(items.iter().any(|i| matches!(i, WalkItem::Skipped { reason, .. } if reason == "special file (fifo)")));
+            assert!(
+                items.iter().any(|i| matches!(i, WalkItem::Skipped { reason, .. } if reason == "special file (fifo)"))
+            );
         }
         let mut o = opts();
         o.follow = true;

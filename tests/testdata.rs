@@ -107,7 +107,15 @@ struct TextBuilder {
 
 impl TextBuilder {
     /// Appends `prefix`, the number `written`, `suffix` and a newline.
-    fn line(&mut self, prefix: &str, written: &str, suffix: &str, kind: Kind, normalized: &str, min: Option<Confidence>) {
+    fn line(
+        &mut self,
+        prefix: &str,
+        written: &str,
+        suffix: &str,
+        kind: Kind,
+        normalized: &str,
+        min: Option<Confidence>,
+    ) {
         self.text.push_str(prefix);
         let start = self.text.len();
         self.text.push_str(written);
@@ -127,7 +135,10 @@ impl TextBuilder {
 /// Returns the detections, for further checks.
 fn check_end_to_end(what: &str, tb: &TextBuilder) -> Vec<Detection> {
     let mut out = Vec::new();
-    engine().detect(&tb.text, &mut out);
+    let eng = engine();
+    let t0 = std::time::Instant::now();
+    eng.detect(&tb.text, &mut out);
+    eprintln!("TIMING {what}: {} bytes, {} numbers, detect {:?}", tb.text.len(), tb.expects.len(), t0.elapsed());
     let mut by_start: HashMap<usize, Vec<&Detection>> = HashMap::new();
     for d in &out {
         by_start.entry(d.span.start).or_default().push(d);
@@ -467,7 +478,11 @@ fn skatteverket_all_coords() {
         both += usize::from(m00 && d60);
         let year: i32 = n[..4].parse().expect("year");
         let mut forms = vec![n.clone(), format!("{}-{}", &n[..8], &n[8..])];
-        forms.push(if year >= 1927 { format!("{}-{}", &n[2..8], &n[8..]) } else { format!("{}+{}", &n[2..8], &n[8..]) });
+        forms.push(if year >= 1927 {
+            format!("{}-{}", &n[2..8], &n[8..])
+        } else {
+            format!("{}+{}", &n[2..8], &n[8..])
+        });
         for form in forms {
             let got = person(&form);
             match (kind, got) {
@@ -658,7 +673,10 @@ fn generated_cpr_numbers() {
     // Sanity: the generator produced plenty of each kind of flip.
     assert!(flips_rejected > 5_000, "{flips_rejected}");
     assert!(invalid_band_rejected > 500, "{invalid_band_rejected}");
-    eprintln!("generated CPR: {} numbers, {flips} flips, {flips_rejected} rejected, {invalid_band_rejected} digit-5/YY37-57", cases.len());
+    eprintln!(
+        "generated CPR: {} numbers, {flips} flips, {flips_rejected} rejected, {invalid_band_rejected} digit-5/YY37-57",
+        cases.len()
+    );
 }
 
 /// Impossible dates are rejected even with a correct modulus 11.

@@ -12,23 +12,19 @@ pub fn luhn(digits: &[u8]) -> bool {
         }
         let d = u32::from(b - b'0');
         // The rightmost digit has weight 1, the one before it 2, and so on.
-        let weight = if (n - i) % 2 == 0 { 2 } else { 1 };
+        let weight = if (n - i).is_multiple_of(2) { 2 } else { 1 };
         let p = d * weight;
         sum += if p > 9 { p - 9 } else { p };
     }
-    n > 0 && sum % 10 == 0
+    n > 0 && sum.is_multiple_of(10)
 }
 
 /// Danish CPR modulus 11: weights 4,3,2,7,6,5,4,3,2,1 over the 10 digits;
 /// the weighted sum must be divisible by 11.
 pub fn mod11_cpr(digits: &[u8; 10]) -> bool {
     const W: [u32; 10] = [4, 3, 2, 7, 6, 5, 4, 3, 2, 1];
-    let sum: u32 = digits
-        .iter()
-        .zip(W)
-        .map(|(&b, w)| u32::from(b.wrapping_sub(b'0')) * w)
-        .sum();
-    digits.iter().all(u8::is_ascii_digit) && sum % 11 == 0
+    let sum: u32 = digits.iter().zip(W).map(|(&b, w)| u32::from(b.wrapping_sub(b'0')) * w).sum();
+    digits.iter().all(u8::is_ascii_digit) && sum.is_multiple_of(11)
 }
 
 /// Danish CVR (company) modulus 11: weights 2,7,6,5,4,3,2,1, first digit
@@ -38,12 +34,8 @@ pub fn mod11_cvr(digits: &[u8]) -> bool {
     if digits.len() != 8 || !digits.iter().all(u8::is_ascii_digit) || digits[0] == b'0' {
         return false;
     }
-    let sum: u32 = digits
-        .iter()
-        .zip(W)
-        .map(|(&b, w)| u32::from(b - b'0') * w)
-        .sum();
-    sum % 11 == 0
+    let sum: u32 = digits.iter().zip(W).map(|(&b, w)| u32::from(b - b'0') * w).sum();
+    sum.is_multiple_of(11)
 }
 
 #[cfg(test)]

@@ -148,10 +148,7 @@ impl Context {
 
     /// The nearest keyword of `set` on the same line (before or after).
     pub fn same_line(&self, set: Set) -> Option<&Hit> {
-        self.hits
-            .iter()
-            .filter(|h| h.set == set && h.same_line)
-            .min_by_key(|h| h.distance)
+        self.hits.iter().filter(|h| h.set == set && h.same_line).min_by_key(|h| h.distance)
     }
 
     /// The nearest keyword of `set` before the candidate on the same line,
@@ -216,7 +213,7 @@ impl Keywords {
     /// True if `local` is a role mailbox's local part.
     pub fn is_role_local_part(&self, local: &str) -> bool {
         let local = local.to_lowercase();
-        self.role_local_parts.iter().any(|r| *r == local)
+        self.role_local_parts.contains(&local)
     }
 
     /// Finds the context of the candidate at `span` in `text`.

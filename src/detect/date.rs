@@ -17,16 +17,16 @@ pub struct Date {
 impl Date {
     /// A date if `year-month-day` exists in the calendar.
     pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
-        (month >= 1 && month <= 12 && day >= 1 && day <= days_in_month(year, month))
-            .then_some(Date { year, month, day })
+        ((1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month)).then_some(Date {
+            year,
+            month,
+            day,
+        })
     }
 
     /// Today's date in UTC according to the system clock.
     pub fn today() -> Date {
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
         civil_from_days((secs / 86_400) as i64)
     }
 

@@ -88,7 +88,14 @@ fn v4_score(a: Ipv4Addr, r: &mut Reasons) -> Option<f32> {
     let o = a.octets();
     let n = u32::from(a);
     let is_netmask = o[0] == 255 && n.leading_ones() + n.trailing_zeros() == 32;
-    if a.is_loopback() || a.is_unspecified() || a.is_broadcast() || a.is_multicast() || o[0] == 0 || o[0] >= 240 || is_netmask {
+    if a.is_loopback()
+        || a.is_unspecified()
+        || a.is_broadcast()
+        || a.is_multicast()
+        || o[0] == 0
+        || o[0] >= 240
+        || is_netmask
+    {
         return None;
     }
     let documentation = matches!(o, [192, 0, 2, _] | [198, 51, 100, _] | [203, 0, 113, _]);
@@ -221,7 +228,9 @@ mod tests {
         assert_eq!((f[0].0, f[0].3), (Ipv6, Low));
         let f = find("::ffff:81.226.12.45");
         assert_eq!((f[0].0, f[0].2.as_str()), (Ipv4, "81.226.12.45"));
-        for text in ["12:34:56", "std::io::Result", "::1", "::", "00:1a:2b:3c:4d:5e", "Foo::Bar", "2024-01-15T12:34:56Z"] {
+        for text in
+            ["12:34:56", "std::io::Result", "::1", "::", "00:1a:2b:3c:4d:5e", "Foo::Bar", "2024-01-15T12:34:56Z"]
+        {
             let f = find(text);
             assert!(f.iter().all(|f| f.0 != Ipv6), "{text}: {f:?}");
         }

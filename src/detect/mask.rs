@@ -50,7 +50,11 @@ fn digits(s: &str, first: usize, last: usize, only_last: bool) -> String {
                 return c;
             }
             seen += 1;
-            let hide = if only_last { seen > total.saturating_sub(last) } else { seen > first && seen <= total.saturating_sub(last) };
+            let hide = if only_last {
+                seen > total.saturating_sub(last)
+            } else {
+                seen > first && seen <= total.saturating_sub(last)
+            };
             if hide { 'X' } else { c }
         })
         .collect()

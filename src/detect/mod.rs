@@ -147,10 +147,12 @@ impl Engine {
                     // A low-confidence reading (a CPR number without modulus
                     // 11, say) must not hide a better one (the same digits
                     // as a phone number after "Mobil:").
-                    if out[before..].iter().all(|d| crate::model::Confidence::from_score(d.score) == crate::model::Confidence::Low) {
-                        if let Some(end) = self.alternatives(pid, hay, start, out, true) {
-                            next = next.max(end);
-                        }
+                    if out[before..]
+                        .iter()
+                        .all(|d| crate::model::Confidence::from_score(d.score) == crate::model::Confidence::Low)
+                        && let Some(end) = self.alternatives(pid, hay, start, out, true)
+                    {
+                        next = next.max(end);
                     }
                 }
                 Outcome::Consumed(end) => next = end.max(start + 1),
@@ -174,10 +176,16 @@ impl Engine {
     /// Tries the rules other than `pid` anchored at `start`, in priority
     /// order, until one finds (or, unless `only_found`, consumes) the text.
     /// Returns where that candidate ended.
-    fn alternatives(&self, pid: usize, hay: &str, start: usize, out: &mut Vec<Detection>, only_found: bool) -> Option<usize> {
+    fn alternatives(
+        &self,
+        pid: usize,
+        hay: &str,
+        start: usize,
+        out: &mut Vec<Detection>,
+        only_found: bool,
+    ) -> Option<usize> {
         for other in (0..self.rules.len()).filter(|&p| p != pid) {
-            let anchored =
-                Input::new(hay).range(start..).anchored(Anchored::Pattern(PatternID::new_unchecked(other)));
+            let anchored = Input::new(hay).range(start..).anchored(Anchored::Pattern(PatternID::new_unchecked(other)));
             let Some(m) = self.regex.search(&anchored) else { continue };
             match self.validate(other, hay, m.range(), out) {
                 Outcome::Found(end) => return Some(end),
@@ -259,7 +267,9 @@ pub(crate) mod testutil {
         let mut out = Vec::new();
         engine().detect(text, &mut out);
         out.into_iter()
-            .map(|d| (d.kind, text[d.span.clone()].to_string(), d.normalized, crate::model::Confidence::from_score(d.score)))
+            .map(|d| {
+                (d.kind, text[d.span.clone()].to_string(), d.normalized, crate::model::Confidence::from_score(d.score))
+            })
             .collect()
     }
 }

@@ -102,11 +102,13 @@ fn swedish(eng: &Engine, cx: &Context, written: &str, p: &Personnummer) -> Score
         score -= 0.3;
         r.push2("neg", eng.keywords().text(h.keyword));
     }
-    if !p.long_form && p.separator.is_none() && written.starts_with('0') {
-        if let Some(h) = cx.just_before(Set::Phone, 30) {
-            score -= 0.3;
-            r.push2("neg", eng.keywords().text(h.keyword));
-        }
+    if !p.long_form
+        && p.separator.is_none()
+        && written.starts_with('0')
+        && let Some(h) = cx.just_before(Set::Phone, 30)
+    {
+        score -= 0.3;
+        r.push2("neg", eng.keywords().text(h.keyword));
     }
     let kind = if p.coordination { Kind::Samordningsnummer } else { Kind::Personnummer };
     (kind, p.normalized(), score, r)
@@ -283,7 +285,13 @@ mod tests {
         // Find a 07x number that passes Luhn and has a real date.
         let n = (0..100_000u32)
             .map(|n| format!("07012{n:05}"))
-            .find(|s| crate::detect::personnummer::Personnummer::parse(s, crate::detect::date::Date { year: 2026, month: 11, day: 22 }).is_ok())
+            .find(|s| {
+                crate::detect::personnummer::Personnummer::parse(
+                    s,
+                    crate::detect::date::Date { year: 2026, month: 11, day: 22 },
+                )
+                .is_ok()
+            })
             .expect("exists");
         let text = format!("Mobil: {n}");
         assert_eq!(conf(&text, Personnummer), Some(Low));

@@ -105,7 +105,8 @@ pub struct Rule {
 
 /// Parses one rule file and checks every rule in it.
 pub fn parse_rules(file: &str, src: &str) -> Result<Vec<Rule>, PatternError> {
-    let raw: RawFile = toml::from_str(src).map_err(|e| PatternError::Parse { file: file.into(), message: e.to_string() })?;
+    let raw: RawFile =
+        toml::from_str(src).map_err(|e| PatternError::Parse { file: file.into(), message: e.to_string() })?;
     raw.rule
         .into_iter()
         .map(|r| {
@@ -113,8 +114,8 @@ pub fn parse_rules(file: &str, src: &str) -> Result<Vec<Rule>, PatternError> {
             if r.id.is_empty() || !r.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
                 return Err(bad("id must be non-empty lower-case ASCII letters, digits and '-'".into()));
             }
-            let validator =
-                Validator::from_name(&r.validator).ok_or_else(|| bad(format!("unknown validator {:?}", r.validator)))?;
+            let validator = Validator::from_name(&r.validator)
+                .ok_or_else(|| bad(format!("unknown validator {:?}", r.validator)))?;
             regex_automata::meta::Regex::new(&r.regex).map_err(|e| bad(format!("regex does not compile: {e}")))?;
             Ok(Rule {
                 id: r.id.as_str().into(),
@@ -166,12 +167,15 @@ mod tests {
 
     #[test]
     fn bad_rules_name_file_and_id() {
-        let e = parse_rules("x.toml", "[[rule]]\nid='a'\ndescription='d'\nvalidator='nope'\nregex='a'").expect_err("bad");
+        let e =
+            parse_rules("x.toml", "[[rule]]\nid='a'\ndescription='d'\nvalidator='nope'\nregex='a'").expect_err("bad");
         let m = e.to_string();
         assert!(m.contains("x.toml") && m.contains("\"a\"") && m.contains("unknown validator"), "{m}");
-        let e = parse_rules("y.toml", "[[rule]]\nid='b'\ndescription='d'\nvalidator='email'\nregex='('").expect_err("bad");
+        let e =
+            parse_rules("y.toml", "[[rule]]\nid='b'\ndescription='d'\nvalidator='email'\nregex='('").expect_err("bad");
         assert!(e.to_string().contains("does not compile"));
-        let e = parse_rules("z.toml", "[[rule]]\nid='c'\ndescription='d'\nvalidator='email'\nregex='a'\nextra=1").expect_err("bad");
+        let e = parse_rules("z.toml", "[[rule]]\nid='c'\ndescription='d'\nvalidator='email'\nregex='a'\nextra=1")
+            .expect_err("bad");
         assert!(e.to_string().contains("z.toml"));
     }
 }

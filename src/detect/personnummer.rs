@@ -76,10 +76,7 @@ impl Personnummer {
     /// The canonical 12-digit form `YYYYMMDDNNNC` (day + 60 kept for a
     /// samordningsnummer).
     pub fn normalized(&self) -> String {
-        format!(
-            "{:04}{:02}{:02}{:03}{}",
-            self.year, self.month, self.day, self.serial, self.check
-        )
+        format!("{:04}{:02}{:02}{:03}{}", self.year, self.month, self.day, self.serial, self.check)
     }
 }
 
@@ -188,11 +185,7 @@ fn resolve_century(yy: i32, plus: bool, month: u32, day: u32, today: Date) -> Re
     }
     if plus {
         year -= 100;
-    } else if year == today.year
-        && month != 0
-        && day != 0
-        && (month, day) > (today.month, today.day)
-    {
+    } else if year == today.year && month != 0 && day != 0 && (month, day) > (today.month, today.day) {
         // Born later this year: not yet possible, and a person born in that
         // month 100 years ago would be written with `+`.
         return Err(Invalid::Future);
@@ -283,9 +276,7 @@ mod tests {
         // Feb 30 with a correct Luhn digit (computed here).
         for body in ["810230-123", "810431-123", "810229-123", "811301-123", "810100-123"] {
             let digits: String = body.chars().filter(char::is_ascii_digit).collect();
-            let check = (0..10)
-                .find(|c| luhn(format!("{digits}{c}").as_bytes()))
-                .expect("some digit");
+            let check = (0..10).find(|c| luhn(format!("{digits}{c}").as_bytes())).expect("some digit");
             let s = format!("{body}{check}");
             assert_eq!(norm(&s), Err(Invalid::Date), "{s}");
         }

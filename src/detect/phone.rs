@@ -109,9 +109,8 @@ fn parse(text: &str, form: Form) -> Option<PhoneNumber> {
     };
     // The crate has panicked on odd input before (rust-phonenumber #32): a
     // panic here means "not a phone number", never a failed file.
-    let parsed = catch_unwind(AssertUnwindSafe(|| {
-        phonenumber::parse(region, &input).ok().filter(phonenumber::is_valid)
-    }));
+    let parsed =
+        catch_unwind(AssertUnwindSafe(|| phonenumber::parse(region, &input).ok().filter(phonenumber::is_valid)));
     let number = parsed.ok().flatten()?;
     // Swedish national numbers must be Swedish; Danish ones Danish.
     let code = number.code().value();

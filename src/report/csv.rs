@@ -11,7 +11,8 @@ use crate::error::ReportError;
 use crate::model::FileReport;
 
 /// The columns, in order.
-pub const COLUMNS: [&str; 9] = ["path", "member", "kind", "value", "normalized", "location", "confidence", "rule", "reason"];
+pub const COLUMNS: [&str; 9] =
+    ["path", "member", "kind", "value", "normalized", "location", "confidence", "rule", "reason"];
 
 /// Prefixes a cell that starts with `=`, `+`, `-`, `@`, tab or carriage
 /// return with `'`, so Excel and LibreOffice show it as text instead of

@@ -58,13 +58,13 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("out.csv");
         std::fs::write(&p, "old").expect("write");
-        let err = write_atomic(&p, &mut |w: &mut dyn Write| {
+        let err = write_atomic(&p, |w: &mut dyn Write| {
             w.write_all(b"partial")?;
             Err(ReportError::Path { path: "x".into(), message: "interrupted".into() })
         });
         assert!(err.is_err());
         assert_eq!(std::fs::read_to_string(&p).expect("read"), "old");
-        write_atomic(&p, &mut |w: &mut dyn Write| Ok(w.write_all(b"new")?)).expect("write");
+        write_atomic(&p, |w: &mut dyn Write| Ok(w.write_all(b"new")?)).expect("write");
         assert_eq!(std::fs::read_to_string(&p).expect("read"), "new");
         let leftovers = std::fs::read_dir(dir.path()).expect("ls").count();
         assert_eq!(leftovers, 1, "no temporary files left behind");

@@ -1,0 +1,283 @@
+//! Command-line behaviour: exit codes, masking, the CSV header, thread
+//! independence, per-file errors, output files, limits and filters.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+const HEADER: &str = "path,member,kind,value,normalized,location,confidence,rule,reason";
+
+fn snoka() -> Command {
+    Command::cargo_bin("snoka").expect("binary builds")
+}
+
+/// A temporary tree from `(relative path, contents)` pairs.
+fn tree(files: &[(&str, &str)]) -> TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (p, body) in files {
+        let path = dir.path().join(p);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, body).expect("write");
+    }
+    dir
+}
+
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = snoka().current_dir(dir).arg("scan").args(args).output().expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const PERSON: &str = "Personnummer: 811218-9876\nE-post: anna.andersson@exempel.se\nMobil: 070-174 06 05\n";
+
+#[test]
+fn exit_0_and_header_only_when_nothing_found() {
+    let dir = tree(&[("a.txt", "Inget här. Org.nr 556826-3387, version 1.2.3.4\n")]);
+    let (code, out, err) = run(dir.path(), &["."]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, format!("{HEADER}\n"));
+    assert!(err.contains("scanned 1 files"), "{err}");
+}
+
+#[test]
+fn exit_1_with_findings_masked_by_default() {
+    let dir = tree(&[("a.txt", PERSON)]);
+    let (code, out, _) = run(dir.path(), &["."]);
+    assert_eq!(code, 1);
+    assert!(out.starts_with(HEADER));
+    assert!(out.contains("811218-XXXX") && out.contains("19811218XXXX"), "{out}");
+    assert!(out.contains("a***@exempel.se"), "{out}");
+    assert!(out.contains("070-XXX XX 05") && out.contains("'+4670XXXXX05"), "{out}");
+    for raw in ["9876", "anna.andersson", "174 06"] {
+        assert!(!out.contains(raw), "unmasked {raw} in {out}");
+    }
+    let (_, shown, _) = run(dir.path(), &[".", "--show-values"]);
+    assert!(shown.contains("811218-9876") && shown.contains("198112189876"));
+    assert!(shown.contains("anna.andersson@exempel.se"));
+}
+
+#[test]
+fn locations_are_line_and_column() {
+    let dir = tree(&[("a.txt", PERSON)]);
+    let (_, out, _) = run(dir.path(), &["."]);
+    assert!(
+        out.contains("./a.txt,,personnummer,811218-XXXX,19811218XXXX,\"line 1, column 15\",high,national-id,"),
+        "{out}"
+    );
+    assert!(out.contains("\"line 3, column 8\""), "{out}");
+}
+
+#[test]
+fn same_output_for_any_thread_count() {
+    let mut files = Vec::new();
+    let bodies: Vec<String> = (0..40).map(|i| format!("rad {i}\n{PERSON}ip 81.2.69.{i}\n")).collect();
+    let names: Vec<String> = (0..40).map(|i| format!("d{}/f{i}.txt", i % 7)).collect();
+    for (n, b) in names.iter().zip(&bodies) {
+        files.push((n.as_str(), b.as_str()));
+    }
+    let dir = tree(&files);
+    let (c1, one, _) = run(dir.path(), &[".", "-j1"]);
+    let (c4, four, _) = run(dir.path(), &[".", "-j4"]);
+    assert_eq!((c1, c4), (1, 1));
+    assert_eq!(one, four);
+    assert!(one.lines().count() > 100);
+}
+
+#[test]
+fn jsonl_one_finding_per_line() {
+    let dir = tree(&[("a.txt", PERSON)]);
+    let (code, out, _) = run(dir.path(), &[".", "-f", "jsonl"]);
+    assert_eq!(code, 1);
+    let rows: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["kind"], "personnummer");
+    assert_eq!(rows[0]["value"], "811218-XXXX");
+    assert_eq!(rows[0]["location"]["line"], 1);
+}
+
+#[test]
+fn min_confidence_and_kinds() {
+    let dir = tree(&[("a.txt", "8112189876\nanna@exempel.se\n")]);
+    let (_, out, _) = run(dir.path(), &["."]);
+    assert!(!out.contains("personnummer"), "bare 10 digits are low: {out}");
+    let (_, out, _) = run(dir.path(), &[".", "--min-confidence", "low"]);
+    assert!(out.contains("personnummer"));
+    let (_, out, _) = run(dir.path(), &[".", "--kinds", "email"]);
+    assert_eq!(out.lines().count(), 2);
+    assert!(out.contains(",email,"));
+}
+
+#[test]
+fn csv_cells_neutralised_against_formulas() {
+    let dir = tree(&[("=cmd.txt", "Tel +46 70 174 06 05\n")]);
+    let (_, out, _) = run(dir.path(), &["=cmd.txt"]);
+    assert!(out.contains("\n'=cmd.txt,"), "{out}");
+    assert!(out.contains(",'+46 70 XXX XX 05,"), "{out}");
+}
+
+#[test]
+fn output_file_is_written_atomically_and_not_scanned() {
+    let dir = tree(&[("a.txt", PERSON)]);
+    // A report with values inside the scanned folder must not be scanned by
+    // the next run.
+    let (code, out, _) = run(dir.path(), &[".", "-o", "report.csv", "--show-values"]);
+    assert_eq!(code, 1);
+    assert!(out.is_empty());
+    let first = std::fs::read_to_string(dir.path().join("report.csv")).expect("report");
+    assert_eq!(first.lines().count(), 4);
+    let (_, _, _) = run(dir.path(), &[".", "-o", "report.csv", "--show-values"]);
+    let second = std::fs::read_to_string(dir.path().join("report.csv")).expect("report");
+    assert_eq!(first, second, "the report scanned itself");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("report.csv")).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn unwritable_output_is_exit_2_and_nothing_else_written() {
+    let dir = tree(&[("a.txt", PERSON)]);
+    let (code, _, err) = run(dir.path(), &[".", "-o", "no/such/dir/report.csv"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("writing no/such/dir/report.csv"), "{err}");
+}
+
+#[test]
+fn large_files_are_skipped_and_said_so() {
+    let big = format!("{PERSON}{}", "x".repeat(5000));
+    let dir = tree(&[("big.txt", &big), ("small.txt", PERSON)]);
+    let (code, out, err) = run(dir.path(), &[".", "--max-filesize", "1KiB"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("big.txt: skipped: larger than --max-filesize"), "{err}");
+    assert!(err.contains("1 skipped"), "{err}");
+    assert!(!out.contains("big.txt"));
+}
+
+#[test]
+fn exclude_globs_snokaignore_and_gitignore() {
+    let dir = tree(&[
+        ("keep.txt", PERSON),
+        ("logs/x.log", PERSON),
+        ("fixtures/.snokaignore", "fake.txt\n"),
+        ("fixtures/fake.txt", PERSON),
+        (".gitignore", "hidden_by_git.txt\n"),
+        ("hidden_by_git.txt", PERSON),
+        (".hidden/file.txt", PERSON),
+    ]);
+    let (_, out, _) = run(dir.path(), &[".", "--exclude", "*.log"]);
+    assert!(out.contains("keep.txt") && out.contains("hidden_by_git.txt") && out.contains(".hidden/file.txt"));
+    assert!(!out.contains("x.log") && !out.contains("fake.txt"), "{out}");
+    let (_, out, _) = run(dir.path(), &[".", "--respect-gitignore"]);
+    assert!(!out.contains("hidden_by_git.txt"));
+}
+
+#[test]
+fn binary_files_skipped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bin = vec![0u8, 1, 2, 0];
+    bin.extend_from_slice(PERSON.as_bytes());
+    std::fs::write(dir.path().join("x.bin"), bin).expect("write");
+    let (code, out, err) = run(dir.path(), &[".", "-v"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 1);
+    assert!(err.contains("x.bin: skipped: binary"), "{err}");
+}
+
+#[test]
+fn encodings_decoded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "Namn: Östen Ærø\nPersonnummer: 811218-9876\n";
+    let (latin1, _, _) = encoding_rs::WINDOWS_1252.encode(text);
+    std::fs::write(dir.path().join("latin1.txt"), &*latin1).expect("write");
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(dir.path().join("utf16.txt"), utf16).expect("write");
+    let (code, out, _) = run(dir.path(), &["."]);
+    assert_eq!(code, 1);
+    assert_eq!(out.matches("811218-XXXX").count(), 2, "{out}");
+    assert_eq!(out.matches("\"line 2, column 15\"").count(), 2, "{out}");
+}
+
+/// A file the scanner may not read gives a per-file error and exit 2, and
+/// the other files are still reported. As root, permission bits do not
+/// apply, so the scan is run as `nobody` through setpriv when available.
+#[cfg(unix)]
+#[test]
+fn unreadable_file_is_exit_2_and_rest_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tree(&[("ok.txt", PERSON), ("secret.txt", PERSON)]);
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod dir");
+    for f in ["ok.txt", "secret.txt"] {
+        std::fs::set_permissions(dir.path().join(f), std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    }
+    std::fs::set_permissions(dir.path().join("secret.txt"), std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    let is_root = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
+    let bin = assert_cmd::cargo::cargo_bin("snoka");
+    let mut cmd = if is_root {
+        let has_setpriv =
+            std::process::Command::new("setpriv").arg("--version").output().is_ok_and(|o| o.status.success());
+        if !has_setpriv {
+            eprintln!("skipping: running as root without setpriv, cannot make a file unreadable");
+            return;
+        }
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(&bin);
+        c
+    } else {
+        std::process::Command::new(&bin)
+    };
+    // The binary must be reachable by nobody; cargo's target dir usually is.
+    let out = cmd.current_dir(dir.path()).args(["scan", "."]).output().expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if is_root && stderr.contains("Permission denied") && !stderr.contains("secret.txt") {
+        eprintln!("skipping: nobody cannot run the test binary here: {stderr}");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(2), "stdout: {stdout}\nstderr: {stderr}");
+    assert!(stderr.contains("secret.txt: Permission denied"), "{stderr}");
+    assert!(stderr.contains("1 failed"), "{stderr}");
+    assert!(stdout.contains("ok.txt"), "the readable file is still reported: {stdout}");
+    assert!(!stdout.contains("secret.txt"));
+}
+
+#[cfg(unix)]
+#[test]
+fn fifo_is_skipped_without_blocking() {
+    let dir = tree(&[("a.txt", PERSON)]);
+    let made = std::process::Command::new("mkfifo").arg(dir.path().join("pipe")).status().is_ok_and(|s| s.success());
+    if !made {
+        eprintln!("skipping: mkfifo not available");
+        return;
+    }
+    let (code, _, err) = run(dir.path(), &["."]);
+    assert_eq!(code, 1);
+    assert!(err.contains("pipe: skipped: special file (fifo)"), "{err}");
+}
+
+#[test]
+fn missing_path_is_exit_2() {
+    let dir = tree(&[("a.txt", PERSON)]);
+    let (code, out, err) = run(dir.path(), &["a.txt", "nope"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("nope: No such file"), "{err}");
+    assert!(out.contains("a.txt"));
+}
+
+#[test]
+fn usage_error_is_exit_2() {
+    let out = snoka().args(["scan", "--min-confidence", "sure"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+}
