@@ -133,10 +133,13 @@ impl Engine {
         let norm = Normalized::new(text);
         let hay = norm.text();
         let first_new = out.len();
+        // A cache per call, not the regex's shared pool: threads scanning
+        // different files never contend for it.
+        let mut cache = self.regex.create_cache();
         let mut at = 0;
         while at < hay.len() {
             let input = Input::new(hay).range(at..);
-            let Some(m) = self.regex.search(&input) else { break };
+            let Some(m) = self.regex.search_with(&mut cache, &input) else { break };
             let pid = m.pattern().as_usize();
             let start = m.start();
             let mut next = m.end().max(start + 1);
@@ -150,14 +153,14 @@ impl Engine {
                     if out[before..]
                         .iter()
                         .all(|d| crate::model::Confidence::from_score(d.score) == crate::model::Confidence::Low)
-                        && let Some(end) = self.alternatives(pid, hay, start, out, true)
+                        && let Some(end) = self.alternatives(&mut cache, pid, hay, start, out, true)
                     {
                         next = next.max(end);
                     }
                 }
                 Outcome::Consumed(end) => next = end.max(start + 1),
                 Outcome::Rejected => {
-                    if let Some(end) = self.alternatives(pid, hay, start, out, false) {
+                    if let Some(end) = self.alternatives(&mut cache, pid, hay, start, out, false) {
                         next = end.max(start + 1);
                     }
                 }
@@ -178,6 +181,7 @@ impl Engine {
     /// Returns where that candidate ended.
     fn alternatives(
         &self,
+        cache: &mut meta::Cache,
         pid: usize,
         hay: &str,
         start: usize,
@@ -186,7 +190,7 @@ impl Engine {
     ) -> Option<usize> {
         for other in (0..self.rules.len()).filter(|&p| p != pid) {
             let anchored = Input::new(hay).range(start..).anchored(Anchored::Pattern(PatternID::new_unchecked(other)));
-            let Some(m) = self.regex.search(&anchored) else { continue };
+            let Some(m) = self.regex.search_with(cache, &anchored) else { continue };
             match self.validate(other, hay, m.range(), out) {
                 Outcome::Found(end) => return Some(end),
                 Outcome::Consumed(end) if !only_found => return Some(end),

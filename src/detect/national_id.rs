@@ -67,7 +67,7 @@ pub fn validate(eng: &Engine, hay: &str, span: Range<usize>, rule: &Rule, out: &
     let mut se_found = pnr.map(|p| swedish(eng, &cx, s, &p));
     let mut dk_found = dk.map(|c| danish(eng, &cx, &c));
     if let (Some(se), Some(dk)) = (&mut se_found, &mut dk_found) {
-        resolve_ambiguity(eng, &cx, se, dk);
+        resolve_ambiguity(eng, &cx, eng.keywords().letters(hay, span.clone()), se, dk);
     }
     for (kind, normalized, score, reasons) in se_found.into_iter().chain(dk_found) {
         out.push(Detection {
@@ -142,7 +142,7 @@ fn danish(eng: &Engine, cx: &Context, c: &Cpr) -> Scored {
 }
 
 /// Both readings validate: let Danish or Swedish context decide, keep both.
-fn resolve_ambiguity(eng: &Engine, cx: &Context, se: &mut Scored, dk: &mut Scored) {
+fn resolve_ambiguity(eng: &Engine, cx: &Context, letters: (usize, usize), se: &mut Scored, dk: &mut Scored) {
     let kw = eng.keywords();
     // A keyword in both lists ("personnummer" is Danish too) is no evidence.
     let shared = |set: Set| {
@@ -151,8 +151,8 @@ fn resolve_ambiguity(eng: &Engine, cx: &Context, se: &mut Scored, dk: &mut Score
             !cx.hits.iter().any(|o| o.set == other && kw.text(o.keyword) == kw.text(h.keyword))
         })
     };
-    let da = 2 * shared(Set::Cpr).count() + cx.count(Set::LangDa) + cx.da_letters;
-    let sv = 2 * shared(Set::Personnummer).count() + cx.count(Set::LangSv) + cx.sv_letters;
+    let da = 2 * shared(Set::Cpr).count() + cx.count(Set::LangDa) + letters.1;
+    let sv = 2 * shared(Set::Personnummer).count() + cx.count(Set::LangSv) + letters.0;
     if da > sv {
         se.2 -= 0.3;
         se.3.push("ambiguous:danish-context");

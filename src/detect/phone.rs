@@ -56,11 +56,8 @@ pub fn validate(eng: &Engine, hay: &str, span: Range<usize>, rule: &Rule, out: &
     if is_date(cand) {
         return Outcome::Consumed(span.end);
     }
-    let cx = eng.keywords().context(hay, span.clone());
-    if cx.just_before(Set::PhoneNegative, 20).is_some() {
-        return Outcome::Consumed(span.end);
-    }
-    // Try the whole candidate, then without trailing groups.
+    // Try the whole candidate, then without trailing groups. Context is
+    // looked up only for a number libphonenumber accepts.
     let mut ends = group_ends(cand);
     while let Some(end) = ends.pop() {
         let text = &cand[..end];
@@ -68,7 +65,12 @@ pub fn validate(eng: &Engine, hay: &str, span: Range<usize>, rule: &Rule, out: &
             continue;
         }
         let Some(number) = parse(text, form) else { continue };
-        push(eng, &cx, rule, span.start..span.start + end, text, form, &number, out);
+        let found = span.start..span.start + end;
+        let cx = eng.keywords().context(hay, found.clone());
+        if cx.just_before(Set::PhoneNegative, 20).is_some() {
+            return Outcome::Consumed(span.end);
+        }
+        push(eng, &cx, rule, found, text, form, &number, out);
         return Outcome::Found(span.start + end);
     }
     Outcome::Rejected
