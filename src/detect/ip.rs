@@ -5,8 +5,10 @@
 //! loopback, unspecified, broadcast, multicast and reserved addresses,
 //! netmasks, network addresses (`10.0.0.0/8`), version strings (a version
 //! word just before), and parts of longer dotted runs (OIDs, `1.2.3.4.5`).
-//! Scores: public 0.6; private, shared, link-local, unique-local and
-//! documentation ranges 0.3; +0.25 with an IP keyword. An IPv4-mapped IPv6
+//! Scores: public 0.6; private, shared and unique-local 0.5 (inside an
+//! organisation such an address points at one device, usually one
+//! person's); link-local and documentation ranges 0.3; +0.25 with an IP
+//! keyword. An IPv4-mapped IPv6
 //! address is reported as the IPv4 address it carries.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -103,9 +105,14 @@ fn v4_score(a: Ipv4Addr, r: &mut Reasons) -> Option<f32> {
     if documentation {
         r.push("documentation-range");
         Some(0.3)
-    } else if a.is_private() || a.is_link_local() || shared {
-        r.push("private");
+    } else if a.is_link_local() {
+        r.push("link-local");
         Some(0.3)
+    } else if a.is_private() || shared {
+        // Inside an organisation a private address points at one device,
+        // usually one person's: an access log of them is personal data.
+        r.push("private");
+        Some(0.5)
     } else {
         r.push("public");
         Some(0.6)
@@ -148,7 +155,7 @@ pub fn validate_v6(eng: &Engine, hay: &str, span: Range<usize>, rule: &Rule, out
             0.3
         } else if seg[0] & 0xfe00 == 0xfc00 {
             r.push("unique-local");
-            0.3
+            0.5
         } else {
             r.push("global");
             0.6
@@ -184,8 +191,9 @@ mod tests {
             ("seen 81.226.12.45 today", "81.226.12.45", Medium),
             ("client 81.226.12.45 connected", "81.226.12.45", High),
             ("IP-adress: 10.0.0.12", "10.0.0.12", Medium),
-            ("10.0.0.12", "10.0.0.12", Low),
-            ("host 192.168.1.20/24", "192.168.1.20", Low),
+            ("10.0.0.12", "10.0.0.12", Medium),
+            ("host 192.168.1.20/24", "192.168.1.20", Medium),
+            ("169.254.10.20", "169.254.10.20", Low),
             ("doc 192.0.2.7", "192.0.2.7", Low),
         ];
         for (text, norm, conf) in cases {

@@ -138,12 +138,13 @@ pub fn classify(s: &str, today: Date) -> Result<SeNumber, Invalid> {
     if serial == 0 {
         return Err(Invalid::Serial);
     }
-    // Day 61-91 or 60 (unknown day), or month 00 (unknown month), mark a
-    // samordningsnummer.
-    let coordination = day >= 60 || month == 0;
-    let real_day = if day >= 60 { day - 60 } else { day };
+    // Day 61-91, or 60 for an unknown day, marks a samordningsnummer. Month
+    // 00 (unknown month) occurs only in samordningsnummer, so a month 00
+    // with a day below 60 is no date at all.
+    let coordination = day >= 60;
+    let real_day = if coordination { day - 60 } else { day };
     let incomplete_date = month == 0 || day == 60;
-    if month > 12 || real_day > 31 || (!coordination && real_day == 0) {
+    if month > 12 || real_day > 31 || (month == 0 && !coordination) || (!coordination && real_day == 0) {
         return Err(Invalid::Date);
     }
     let year = match century {
@@ -264,6 +265,8 @@ mod tests {
         assert_eq!(norm("811218-9875"), Err(Invalid::Checksum));
         assert_eq!(norm("150916-0006"), Err(Invalid::Serial));
         assert_eq!(norm("811218 9876"), Err(Invalid::Shape));
+        // Month 00 is only an unknown month of a samordningsnummer (day >= 60).
+        assert_eq!(norm("490011-6254"), Err(Invalid::Date));
         assert_eq!(norm("81121898761"), Err(Invalid::Shape));
         assert_eq!(norm("178112189876"), Err(Invalid::Century));
         // Orgnr is never a personnummer.

@@ -56,6 +56,12 @@ pub fn validate(eng: &Engine, hay: &str, span: Range<usize>, rule: &Rule, out: &
     if is_date(cand) {
         return Outcome::Consumed(span.end);
     }
+    // A Danish number is exactly 8 digits: 8 digits inside a longer run of
+    // space-separated groups are part of something else (an IBAN
+    // `SE70 6481 3531 7566 4295 0195`, a card number).
+    if form == Form::Danish && in_longer_group_run(hay, &span) {
+        return Outcome::Consumed(span.end);
+    }
     // Try the whole candidate, then without trailing groups. Context is
     // looked up only for a number libphonenumber accepts.
     let mut ends = group_ends(cand);
@@ -74,6 +80,15 @@ pub fn validate(eng: &Engine, hay: &str, span: Range<usize>, rule: &Rule, out: &
         return Outcome::Found(span.start + end);
     }
     Outcome::Rejected
+}
+
+/// True if the text at `span` continues a run of digit groups on either
+/// side (`1234 5678 9012`).
+fn in_longer_group_run(hay: &str, span: &Range<usize>) -> bool {
+    let b = hay.as_bytes();
+    let before = span.start >= 2 && b[span.start - 1] == b' ' && b[span.start - 2].is_ascii_digit();
+    let after = b.get(span.end) == Some(&b' ') && b.get(span.end + 1).is_some_and(u8::is_ascii_digit);
+    before || after
 }
 
 /// Byte offsets just after each digit group of `s`.
@@ -271,6 +286,8 @@ mod tests {
             "192.168.1.20",
             "+46 12",
             "Org.nr 556826-3387",
+            "IBAN SE70 6481 3531 7566 4295 0195",
+            "kort 4571 2345 6789 0123",
         ] {
             let f = find(text);
             assert!(f.iter().all(|f| f.0 != Phone), "{text}: {f:?}");
