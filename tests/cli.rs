@@ -40,7 +40,7 @@ fn exit_0_and_header_only_when_nothing_found() {
     let (code, out, err) = run(dir.path(), &["."]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, format!("{HEADER}\n"));
-    assert!(err.contains("scanned 1 files"), "{err}");
+    assert!(err.contains("scanned 1 file ("), "{err}");
 }
 
 #[test]

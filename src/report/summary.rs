@@ -54,12 +54,14 @@ impl fmt::Display for Summary {
         let mbps = if secs > 0.0 { self.bytes as f64 / 1e6 / secs } else { 0.0 };
         write!(
             f,
-            "scanned {} files ({}) in {:.2} s ({:.1} MB/s): {} findings",
+            "scanned {} file{} ({}) in {:.2} s ({:.1} MB/s): {} finding{}",
             self.scanned,
+            if self.scanned == 1 { "" } else { "s" },
             bytesize::ByteSize(self.bytes).display().iec(),
             secs,
             mbps,
-            self.total_findings()
+            self.total_findings(),
+            if self.total_findings() == 1 { "" } else { "s" }
         )?;
         if !self.findings.is_empty() {
             let parts: Vec<String> = self.findings.iter().map(|(k, n)| format!("{k} {n}")).collect();
