@@ -215,8 +215,7 @@ impl Keywords {
 
     /// Finds the context of the candidate at `span` in `text`.
     pub fn context(&self, text: &str, span: Range<usize>) -> Context {
-        let lo = floor_char(text, span.start.saturating_sub(WINDOW));
-        let hi = floor_char(text, (span.end + WINDOW).min(text.len()));
+        let Range { start: lo, end: hi } = window(text, &span);
         let mut cx = Context::default();
         // ASCII case folding in the automaton: no lower-cased copy of the
         // window per candidate (that copy was a third of the scan time).
@@ -250,9 +249,7 @@ impl Keywords {
     /// Counts Swedish-only (ä, ö) and Danish-only (æ, ø) letters around
     /// `span`: a cheap language cue for numbers valid in both countries.
     pub fn letters(&self, text: &str, span: Range<usize>) -> (usize, usize) {
-        let lo = floor_char(text, span.start.saturating_sub(WINDOW));
-        let hi = floor_char(text, (span.end + WINDOW).min(text.len()));
-        text[lo..hi].chars().fold((0, 0), |(sv, da), c| match c {
+        text[window(text, &span)].chars().fold((0, 0), |(sv, da), c| match c {
             'ä' | 'ö' | 'Ä' | 'Ö' => (sv + 1, da),
             'æ' | 'ø' | 'Æ' | 'Ø' => (sv, da + 1),
             _ => (sv, da),
@@ -269,6 +266,12 @@ fn boundaries_ok(window: &str, start: usize, end: usize, text: &str, mode: Mode)
     let whole = mode == Mode::Word || len < 3;
     let infix = mode == Mode::Auto && len >= 6;
     (infix || !is_word(prev)) && (!whole || !is_word(next))
+}
+
+/// The context window of a candidate: up to [`WINDOW`] bytes each side,
+/// on character boundaries.
+fn window(text: &str, span: &Range<usize>) -> Range<usize> {
+    floor_char(text, span.start.saturating_sub(WINDOW))..floor_char(text, (span.end + WINDOW).min(text.len()))
 }
 
 /// The largest char boundary at or below `i`.
