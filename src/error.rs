@@ -28,8 +28,10 @@ pub enum PatternError {
     },
 }
 
-/// Why one file could not be read. Becomes a `failed` status, never an
-/// abort.
+/// Why a file (or a container member) was not, or not fully, read.
+/// [`ExtractError::status`] turns it into the file's `skipped` or
+/// `failed` status; it never aborts the scan. Messages name the problem,
+/// never the file's content.
 #[derive(Debug, Error)]
 pub enum ExtractError {
     /// The operating system refused or failed the read.
@@ -42,6 +44,48 @@ pub enum ExtractError {
     /// withheld because it could contain file content.
     #[error("internal error while extracting (panic)")]
     Panic,
+    /// The content is encrypted and no password is known.
+    #[error("encrypted")]
+    Encrypted,
+    /// A format snoka recognises but cannot read, e.g. `Word 97 (.doc)`.
+    #[error("unsupported format: {0}")]
+    Unsupported(String),
+    /// The file is damaged or not what it claims to be: `corrupt PDF: ...`.
+    #[error("corrupt {format}: {message}")]
+    Corrupt {
+        /// The format it was read as (`PDF`, `zip`, `XLSX`).
+        format: &'static str,
+        /// What the parser said.
+        message: String,
+    },
+    /// A limit was reached: nesting depth, decompressed bytes, compression
+    /// ratio, member count. The text says which, e.g. `possible zip bomb:
+    /// compression ratio 1029:1 > 100:1`.
+    #[error("{0}")]
+    Limit(String),
+    /// The file took longer than `--file-timeout`.
+    #[error("timeout after {0} s")]
+    Timeout(u64),
+}
+
+impl ExtractError {
+    /// A corrupt-file error for `format` from any parser error.
+    pub fn corrupt(format: &'static str, message: impl std::fmt::Display) -> ExtractError {
+        ExtractError::Corrupt { format, message: message.to_string() }
+    }
+
+    /// The status a file gets when extraction ends with this error:
+    /// encrypted, unsupported and limits are `skipped` (policy), the rest
+    /// `failed` (a hole in the inventory that needs looking at).
+    pub fn status(&self) -> crate::model::FileStatus {
+        use crate::model::FileStatus;
+        match self {
+            ExtractError::Encrypted | ExtractError::Unsupported(_) | ExtractError::Limit(_) => {
+                FileStatus::Skipped(self.to_string())
+            }
+            _ => FileStatus::Failed(self.to_string()),
+        }
+    }
 }
 
 /// Problems writing a report.

@@ -107,7 +107,13 @@ impl fmt::Display for Confidence {
 
 /// Where in a file a finding is. Ordered so that sorting findings by
 /// location follows the file from start to end.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// Line-bearing variants ([`Location::Line`], [`Location::Page`],
+/// [`Location::Body`]) are refined to the line of the value by
+/// [`Location::at_line`]; the others name a unit small enough to find the
+/// value in (a cell, a paragraph, a header).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
 pub enum Location {
     /// A position in plain text: 1-based line and 1-based column counted in
     /// characters (Unicode scalar values) of the decoded text.
@@ -117,12 +123,114 @@ pub enum Location {
         /// 1-based column, in characters.
         column: u64,
     },
+    /// A line of a PDF page's extracted text: `page 2, line 14`.
+    Page {
+        /// 1-based page number.
+        page: u32,
+        /// 1-based line within the page's extracted text.
+        line: u64,
+    },
+    /// A spreadsheet cell: `Kunder!B7` (`'Sheet name'!B7` when quoting is
+    /// needed, as Excel writes it).
+    Cell {
+        /// Sheet name.
+        sheet: String,
+        /// 1-based row, as in A1 notation.
+        row: u32,
+        /// 1-based column (A is 1).
+        column: u32,
+    },
+    /// A field of a CSV/TSV record: `row 3, column Personnummer`. Rows count
+    /// as a spreadsheet shows them, the header being row 1.
+    Record {
+        /// 1-based row.
+        row: u64,
+        /// The column's header, or its 1-based number when there is none.
+        column: String,
+    },
+    /// A paragraph of a word-processing document: `paragraph 4`, or
+    /// `header, paragraph 1` outside the body.
+    Paragraph {
+        /// Where the paragraph is: empty for the body, else `header`,
+        /// `footer`, `footnotes`, `endnotes`, `comments`.
+        part: String,
+        /// 1-based paragraph number within the part.
+        paragraph: u32,
+    },
+    /// A slide of a presentation: `slide 3`, or `slide 3, notes`.
+    Slide {
+        /// 1-based slide number.
+        slide: u32,
+        /// True for the speaker notes of the slide.
+        notes: bool,
+    },
+    /// A document property (author, title): `property creator`.
+    Property {
+        /// The property's name.
+        name: String,
+    },
+    /// A header field of an e-mail: `header To`.
+    Header {
+        /// The header's name as the mail writes it.
+        name: String,
+    },
+    /// A line of an e-mail body: `body 1, line 3` (bodies numbered from 1
+    /// in the order the message lists them).
+    Body {
+        /// 1-based body number.
+        body: u32,
+        /// 1-based line within the decoded body text.
+        line: u64,
+    },
+}
+
+impl Location {
+    /// This location refined to 1-based `line` and `column` within the text
+    /// it labels. Units without lines (cells, paragraphs) stay as they are.
+    pub fn at_line(&self, line: u64, column: u64) -> Location {
+        match self {
+            Location::Line { .. } => Location::Line { line, column },
+            Location::Page { page, .. } => Location::Page { page: *page, line },
+            Location::Body { body, .. } => Location::Body { body: *body, line },
+            other => other.clone(),
+        }
+    }
+}
+
+/// Writes a 1-based column number as spreadsheet letters (1 = A, 27 = AA).
+pub fn column_letters(column: u32) -> String {
+    let mut out = Vec::new();
+    let mut n = column.max(1);
+    while n > 0 {
+        n -= 1;
+        out.push(b'A' + (n % 26) as u8);
+        n /= 26;
+    }
+    out.reverse();
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Location::Line { line, column } => write!(f, "line {line}, column {column}"),
+            Location::Page { page, line } => write!(f, "page {page}, line {line}"),
+            Location::Cell { sheet, row, column } => {
+                let plain = !sheet.is_empty() && sheet.chars().all(|c| c.is_alphanumeric() || c == '_');
+                if plain {
+                    write!(f, "{sheet}!{}{row}", column_letters(*column))
+                } else {
+                    write!(f, "'{}'!{}{row}", sheet.replace('\'', "''"), column_letters(*column))
+                }
+            }
+            Location::Record { row, column } => write!(f, "row {row}, column {column}"),
+            Location::Paragraph { part, paragraph } if part.is_empty() => write!(f, "paragraph {paragraph}"),
+            Location::Paragraph { part, paragraph } => write!(f, "{part}, paragraph {paragraph}"),
+            Location::Slide { slide, notes: false } => write!(f, "slide {slide}"),
+            Location::Slide { slide, notes: true } => write!(f, "slide {slide}, notes"),
+            Location::Property { name } => write!(f, "property {name}"),
+            Location::Header { name } => write!(f, "header {name}"),
+            Location::Body { body, line } => write!(f, "body {body}, line {line}"),
         }
     }
 }
@@ -167,7 +275,8 @@ impl Finding {
 pub enum FileStatus {
     /// Read and searched.
     Scanned,
-    /// Deliberately not searched (policy: too large, binary, special file).
+    /// Deliberately not searched (policy: too large, binary, special file,
+    /// encrypted, unsupported format, a limit reached).
     Skipped(String),
     /// Could not be read or decoded; the inventory has a hole here.
     Failed(String),
@@ -186,4 +295,28 @@ pub struct FileReport {
     pub bytes: u64,
     /// Findings at or above the requested minimum confidence, in file order.
     pub findings: Vec<Finding>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_read_as_a_person_would_say_them() {
+        let cell = |sheet: &str, row, column| Location::Cell { sheet: sheet.into(), row, column }.to_string();
+        assert_eq!(cell("Kunder", 7, 2), "Kunder!B7");
+        assert_eq!(cell("Blad 1", 1, 27), "'Blad 1'!AA1");
+        assert_eq!(cell("Per's", 3, 26), "'Per''s'!Z3");
+        assert_eq!(column_letters(702), "ZZ");
+        assert_eq!(column_letters(703), "AAA");
+        let para = Location::Paragraph { part: String::new(), paragraph: 4 };
+        assert_eq!(para.to_string(), "paragraph 4");
+        assert_eq!(Location::Paragraph { part: "footer".into(), paragraph: 1 }.to_string(), "footer, paragraph 1");
+        assert_eq!(Location::Page { page: 2, line: 1 }.at_line(14, 3).to_string(), "page 2, line 14");
+        assert_eq!(Location::Body { body: 1, line: 1 }.at_line(3, 1).to_string(), "body 1, line 3");
+        assert_eq!(para.at_line(9, 9), para);
+        assert_eq!(Location::Slide { slide: 3, notes: true }.to_string(), "slide 3, notes");
+        assert_eq!(Location::Header { name: "To".into() }.to_string(), "header To");
+        assert_eq!(Location::Record { row: 2, column: "Namn".into() }.to_string(), "row 2, column Namn");
+    }
 }

@@ -32,6 +32,16 @@ pub enum Decoded<'a> {
     Binary,
 }
 
+/// True when the start of a file would decode as text (no NUL bytes, or
+/// UTF-16 with or without a byte order mark).
+pub fn looks_like_text(head: &[u8]) -> bool {
+    if Encoding::for_bom(head).is_some() {
+        return true;
+    }
+    let head = &head[..head.len().min(SNIFF)];
+    memchr::memchr(0, head).is_none() || utf16_without_bom(head).is_some()
+}
+
 /// Decodes `bytes` as text, or says it is binary.
 pub fn decode(bytes: &[u8]) -> Decoded<'_> {
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {

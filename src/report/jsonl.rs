@@ -1,5 +1,6 @@
 //! The JSON Lines report: one finding per line, the same fields as the CSV
-//! with a structured location and the numeric score. No spreadsheet
+//! (`location` as text) plus `at`, the location as an object tagged by
+//! `type` (`line`, `page`, `cell`, ...), and the numeric score. No spreadsheet
 //! neutralisation: JSON consumers get the values as they are.
 
 use std::io::Write;
@@ -17,17 +18,12 @@ struct Row<'a> {
     kind: &'a str,
     value: &'a str,
     normalized: &'a str,
-    location: Loc,
+    location: String,
+    at: &'a Location,
     confidence: &'a str,
     score: f32,
     rule: &'a str,
     reason: &'a str,
-}
-
-#[derive(Serialize)]
-struct Loc {
-    line: u64,
-    column: u64,
 }
 
 /// Writes the findings of `reports` as JSON Lines.
@@ -36,14 +32,14 @@ pub fn write(w: &mut dyn Write, reports: &[FileReport], show_values: bool) -> Re
         let path = r.path.to_string_lossy();
         for f in &r.findings {
             let (value, normalized) = shown(f, show_values);
-            let Location::Line { line, column } = f.location;
             let row = Row {
                 path: &path,
                 member: &r.member,
                 kind: f.kind.as_str(),
                 value,
                 normalized,
-                location: Loc { line, column },
+                location: f.location.to_string(),
+                at: &f.location,
                 confidence: f.confidence().as_str(),
                 score: (f.score * 100.0).round() / 100.0,
                 rule: &f.rule,

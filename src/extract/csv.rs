@@ -1,0 +1,131 @@
+//! CSV and TSV: every field with its row and column header. The header is
+//! passed as the field's label, so "Personnummer" at the top of a column is
+//! context for every value below it, as a person reading the sheet sees it.
+
+use crate::error::ExtractError;
+use crate::extract::Sink;
+use crate::extract::text::{Decoded, decode};
+use crate::model::Location;
+
+/// Extracts every field of a delimited file. The delimiter (`,` `;` tab
+/// `|`) is sniffed from the first lines; the first record is a header when
+/// none of its fields holds a digit or `@`.
+pub fn extract(bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ExtractError> {
+    let text = match decode(bytes) {
+        Decoded::Text { text, .. } => text,
+        Decoded::Binary => return Err(ExtractError::Unsupported("binary".into())),
+    };
+    let delimiter = sniff_delimiter(&text);
+    let mut reader =
+        ::csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut header: Vec<String> = Vec::new();
+    let mut record = ::csv::StringRecord::new();
+    let mut row: u64 = 0;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            // Only invalid UTF-8 can fail here, and the text is a decoded str.
+            Err(e) => return Err(ExtractError::corrupt("CSV", e)),
+        }
+        row += 1;
+        if row == 1 && is_header(&record) {
+            header = record.iter().map(|h| h.trim().to_string()).collect();
+        }
+        for (i, field) in record.iter().enumerate() {
+            if field.trim().is_empty() {
+                continue;
+            }
+            let name = header.get(i).filter(|h| !h.is_empty() && row > 1);
+            let column = name.cloned().unwrap_or_else(|| (i + 1).to_string());
+            let label = name.map_or("", String::as_str);
+            sink.text(Location::Record { row, column }, label, field)?;
+        }
+    }
+    Ok(())
+}
+
+/// A first record is a header when no field carries a digit or `@`: names
+/// of columns, not values.
+fn is_header(record: &::csv::StringRecord) -> bool {
+    record.len() > 1 && record.iter().all(|f| !f.bytes().any(|b| b.is_ascii_digit() || b == b'@'))
+}
+
+/// The candidate delimiter that splits the first lines most evenly: the
+/// one with the highest count that is the same on every line, ties going
+/// to `,` then `;` then tab then `|`.
+fn sniff_delimiter(text: &str) -> u8 {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(20).collect();
+    let mut best = (b',', 0usize, false);
+    for d in [b',', b';', b'\t', b'|'] {
+        let counts: Vec<usize> = lines.iter().map(|l| count_outside_quotes(l, d)).collect();
+        let first = counts.first().copied().unwrap_or(0);
+        let consistent = first > 0 && counts.iter().all(|&c| c == first);
+        let better = match (consistent, best.2) {
+            (true, false) => true,
+            (false, true) => false,
+            _ => first > best.1,
+        };
+        if first > 0 && better {
+            best = (d, first, consistent);
+        }
+    }
+    best.0
+}
+
+fn count_outside_quotes(line: &str, delimiter: u8) -> usize {
+    let mut quoted = false;
+    let mut n = 0;
+    for b in line.bytes() {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if b == delimiter && !quoted {
+            n += 1;
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::testutil::Collect;
+
+    fn texts(input: &str) -> Vec<(String, String, String)> {
+        let mut sink = Collect::default();
+        extract(input.as_bytes(), &mut sink).expect("csv");
+        sink.texts()
+    }
+
+    #[test]
+    fn header_labels_fields() {
+        let got = texts("Namn;Personnummer\nÅsa Öberg;8112189876\n\"Berg; Per\";\n");
+        let t = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+        assert_eq!(
+            got,
+            vec![
+                t("row 1, column 1", "", "Namn"),
+                t("row 1, column 2", "", "Personnummer"),
+                t("row 2, column Namn", "Namn", "Åsa Öberg"),
+                t("row 2, column Personnummer", "Personnummer", "8112189876"),
+                t("row 3, column Namn", "Namn", "Berg; Per"),
+            ]
+        );
+    }
+
+    #[test]
+    fn no_header_when_first_row_has_values() {
+        let got = texts("811218-9876,anna@exempel.se\n");
+        assert_eq!(got[0].0, "row 1, column 1");
+        assert_eq!(got[1], ("row 1, column 2".into(), String::new(), "anna@exempel.se".into()));
+    }
+
+    #[test]
+    fn delimiters() {
+        assert_eq!(sniff_delimiter("a,b,c\n1,2,3\n"), b',');
+        assert_eq!(sniff_delimiter("a;b;c\n1,5;2;3\n"), b';');
+        assert_eq!(sniff_delimiter("a\tb\n1\t2\n"), b'\t');
+        assert_eq!(sniff_delimiter("\"x,y\"|b\n1|2\n"), b'|');
+        assert_eq!(sniff_delimiter("one column\n"), b',');
+    }
+}
