@@ -226,10 +226,8 @@ fn sniff_text(head: &[u8], ext: &str) -> Option<Format> {
     if start.starts_with(b"From ") && (ext == "mbox" || ext == "mbx" || mail::looks_like_mail(after_line(start))) {
         return Some(Format::Mbox);
     }
-    if matches!(ext, "eml" | "msg" | "mht" | "mhtml") || !matches!(ext, "csv" | "tsv" | "html" | "htm" | "xml") {
-        if mail::looks_like_mail(start) {
-            return Some(Format::Eml);
-        }
+    if !matches!(ext, "csv" | "tsv" | "html" | "htm" | "xml") && mail::looks_like_mail(start) {
+        return Some(Format::Eml);
     }
     let lower: Vec<u8> = trimmed.iter().take(512).map(u8::to_ascii_lowercase).collect();
     if lower.starts_with(b"<!doctype html") || lower.starts_with(b"<html") || matches!(ext, "html" | "htm" | "xhtml") {
