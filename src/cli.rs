@@ -82,6 +82,36 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
     pub max_filesize: u64,
 
+    /// Also write every file or member that was skipped or failed to FILE,
+    /// as CSV: path,member,status,reason (atomically, like -o).
+    #[arg(long, value_name = "FILE")]
+    pub errors: Option<PathBuf>,
+
+    /// Do not open containers (zip, tar, gzip, mail attachments) nested
+    /// deeper than N; deeper members are reported as skipped.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub max_depth: u32,
+
+    /// Stop decompressing one file (all its members together) after SIZE;
+    /// the rest is reported as skipped (possible zip bomb).
+    #[arg(long, value_name = "SIZE", default_value = "1GiB", value_parser = parse_size)]
+    pub max_decompressed: u64,
+
+    /// Skip members that decompress to more than N times their stored
+    /// size (members under 1 MiB are exempt).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_ratio: u64,
+
+    /// Read at most N members of one archive; the archive is reported as
+    /// skipped after that.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub max_members: usize,
+
+    /// Give up on a file (members included) after SECONDS; it is reported
+    /// as failed: timeout.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub file_timeout: u64,
+
     /// No summary and no skip notices on stderr (errors are still shown).
     #[arg(short, long)]
     pub quiet: bool,

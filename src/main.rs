@@ -2,13 +2,14 @@
 
 use std::io::{self, Write};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::Parser;
 
 use snoka::cli::{Cli, Command, ScanArgs};
 use snoka::exit::Exit;
+use snoka::extract::Limits;
 use snoka::model::FileStatus;
 use snoka::report::{self, Format, summary::Summary};
 use snoka::scan::{ScanOptions, scan};
@@ -45,20 +46,31 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
         excludes: args.exclude.clone(),
         max_filesize: args.max_filesize,
         threads,
-        never: args.output.iter().cloned().collect(),
+        never: args.output.iter().chain(args.errors.iter()).cloned().collect(),
     };
     let items = walk(&args.paths, &walk_opts).context("invalid --exclude glob")?;
     let opts = ScanOptions {
         min_confidence: args.min_confidence,
         kinds: args.kinds.clone(),
         max_filesize: args.max_filesize,
+        limits: Limits {
+            max_depth: args.max_depth,
+            max_total: args.max_decompressed,
+            max_ratio: args.max_ratio.max(1),
+            max_members: args.max_members,
+            timeout: Duration::from_secs(args.file_timeout),
+        },
         progress: !args.quiet,
     };
     let reports = pool.install(|| scan(items, &engine, &opts));
     let summary = Summary::of(&reports, start.elapsed());
 
     for r in &reports {
-        let path = r.path.display();
+        let path = if r.member.is_empty() {
+            r.path.display().to_string()
+        } else {
+            format!("{}!{}", r.path.display(), r.member)
+        };
         match &r.status {
             FileStatus::Failed(why) => eprintln!("snoka: {path}: {why}"),
             FileStatus::Skipped(why) if args.verbose => eprintln!("snoka: {path}: skipped: {why}"),
@@ -73,6 +85,10 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
             Format::Jsonl => report::jsonl::write(w, &reports, args.show_values),
         }
     };
+    if let Some(path) = &args.errors {
+        report::write_atomic(path, |w: &mut dyn Write| report::errors::write(w, &reports))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     match &args.output {
         Some(path) => report::write_atomic(path, write).with_context(|| format!("writing {}", path.display()))?,
         None => {
@@ -98,5 +114,5 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
 
 /// Skips that are expected in bulk and only listed with --verbose.
 fn quiet_skip(reason: &str) -> bool {
-    reason == "binary" || reason.starts_with("symbolic link (not followed)")
+    reason.starts_with("binary") || reason.starts_with("symbolic link (not followed)")
 }

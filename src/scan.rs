@@ -1,25 +1,27 @@
 //! Scanning: runs extraction and detection over the walked files in
-//! parallel, one [`FileReport`] per file. A file that cannot be read, or
-//! whose extraction panics, becomes a `failed` report; the scan goes on.
-//! Reports come back sorted by path, findings by location and kind, so the
-//! output is identical for any number of threads.
+//! parallel. Each file gives one [`FileReport`], and each container member
+//! (a file in a zip, a mail attachment) one more, named in the `member`
+//! column (`inner.zip!dir/a.txt`). A file that cannot be read, or whose
+//! extraction panics or runs out of time, becomes a `failed` report; the
+//! scan goes on. Reports come back sorted by path and member, findings by
+//! location and kind, so the output is identical for any number of threads.
 
 use std::fs::File;
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
+use std::time::Instant;
 
 use indicatif::{ParallelProgressIterator, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::detect::{Detection, Engine};
 use crate::error::ExtractError;
-use crate::extract::LineCursor;
-use crate::extract::text::{Decoded, decode};
-use crate::model::{Confidence, FileReport, FileStatus, Finding, Kind};
+use crate::extract::{self, Format, Limits, LineCursor, Sink};
+use crate::model::{Confidence, FileReport, FileStatus, Finding, Kind, Location};
 use crate::walk::{FileJob, WalkItem};
 
-/// What to keep from a scan.
+/// What to keep from a scan, and the limits it runs under.
 #[derive(Clone, Debug)]
 pub struct ScanOptions {
     /// Findings below this confidence are dropped.
@@ -28,21 +30,42 @@ pub struct ScanOptions {
     pub kinds: Vec<Kind>,
     /// Files that turn out larger than this while reading are skipped.
     pub max_filesize: u64,
+    /// Limits on containers, decompression and time per file.
+    pub limits: Limits,
     /// Show a progress bar on stderr (only drawn when stderr is a terminal).
     pub progress: bool,
 }
 
+impl ScanOptions {
+    /// Options with default limits, medium confidence, all kinds.
+    pub fn new() -> ScanOptions {
+        ScanOptions {
+            min_confidence: Confidence::Medium,
+            kinds: Vec::new(),
+            max_filesize: 256 << 20,
+            limits: Limits::default(),
+            progress: false,
+        }
+    }
+}
+
+impl Default for ScanOptions {
+    fn default() -> ScanOptions {
+        ScanOptions::new()
+    }
+}
+
 /// Scans every walked item on the current rayon pool and returns the
-/// reports sorted by path.
+/// reports (files and their members) sorted by path and member.
 pub fn scan(items: Vec<WalkItem>, engine: &Engine, opts: &ScanOptions) -> Vec<FileReport> {
     let pb = progress_bar(items.len() as u64, opts.progress);
     let mut reports: Vec<FileReport> = items
         .into_par_iter()
         .progress_with(pb.clone())
-        .map(|item| match item {
+        .flat_map_iter(|item| match item {
             WalkItem::File(job) => scan_file(&job, engine, opts),
-            WalkItem::Skipped { path, reason } => report(path.as_path(), FileStatus::Skipped(reason), 0),
-            WalkItem::Failed { path, message } => report(path.as_path(), FileStatus::Failed(message), 0),
+            WalkItem::Skipped { path, reason } => vec![report(&path, FileStatus::Skipped(reason), 0)],
+            WalkItem::Failed { path, message } => vec![report(&path, FileStatus::Failed(message), 0)],
         })
         .collect();
     pb.finish_and_clear();
@@ -66,30 +89,48 @@ fn report(path: &Path, status: FileStatus, bytes: u64) -> FileReport {
     FileReport { path: path.to_path_buf(), member: String::new(), status, bytes, findings: Vec::new() }
 }
 
-/// Scans one file. Never panics and never fails the scan: every problem is
-/// the file's status.
-pub fn scan_file(job: &FileJob, engine: &Engine, opts: &ScanOptions) -> FileReport {
-    catch_unwind(AssertUnwindSafe(|| scan_file_inner(job, engine, opts)))
-        .unwrap_or_else(|_| report(&job.path, FileStatus::Failed(ExtractError::Panic.to_string()), 0))
-}
-
-fn scan_file_inner(job: &FileJob, engine: &Engine, opts: &ScanOptions) -> FileReport {
+/// Scans one file and its members. Never panics and never fails the scan:
+/// every problem is a report's status. The file's own report comes first.
+pub fn scan_file(job: &FileJob, engine: &Engine, opts: &ScanOptions) -> Vec<FileReport> {
     let bytes = match read_bounded(&job.path, opts.max_filesize) {
         Ok(b) => b,
-        Err(e) => return report(&job.path, FileStatus::Failed(e.to_string()), 0),
+        Err(e) => return vec![report(&job.path, FileStatus::Failed(e.to_string()), 0)],
     };
-    let n = bytes.len() as u64;
-    if n > opts.max_filesize {
-        return report(&job.path, FileStatus::Skipped("larger than --max-filesize (grew while scanned)".into()), 0);
+    if bytes.len() as u64 > opts.max_filesize {
+        let why = "larger than --max-filesize (grew while scanned)";
+        return vec![report(&job.path, FileStatus::Skipped(why.into()), 0)];
     }
-    match decode(&bytes) {
-        Decoded::Binary => report(&job.path, FileStatus::Skipped("binary".into()), n),
-        Decoded::Text { text, .. } => {
-            let mut r = report(&job.path, FileStatus::Scanned, n);
-            r.findings = find_in_text(&text, engine, opts);
-            r
-        }
+    scan_bytes(&job.path, &bytes, engine, opts)
+}
+
+/// Scans a file's content (already read) as if it were at `path`.
+pub fn scan_bytes(path: &Path, bytes: &[u8], engine: &Engine, opts: &ScanOptions) -> Vec<FileReport> {
+    let mut fs = FileScan {
+        engine,
+        opts,
+        path,
+        deadline: Instant::now() + opts.limits.timeout,
+        budget: opts.limits.max_total,
+        depth: 0,
+        members_here: 0,
+        current: report(path, FileStatus::Scanned, bytes.len() as u64),
+        done: Vec::new(),
+        dets: Vec::new(),
+    };
+    let name = path.to_string_lossy();
+    let outcome = catch_unwind(AssertUnwindSafe(|| fs.run(&name, bytes)));
+    if outcome.is_err() {
+        // The panic may have left a member half done: keep what finished,
+        // and mark the file itself.
+        fs.current = report(path, FileStatus::Failed(ExtractError::Panic.to_string()), bytes.len() as u64);
+        fs.done.retain(|r| !r.member.is_empty());
     }
+    let mut out = Vec::with_capacity(fs.done.len() + 1);
+    let mut top = fs.current;
+    top.findings.sort_by(|a, b| (&a.location, a.kind).cmp(&(&b.location, b.kind)));
+    out.push(top);
+    out.append(&mut fs.done);
+    out
 }
 
 /// Opens a file read-only and reads at most `limit + 1` bytes.
@@ -100,34 +141,426 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ExtractError> {
     Ok(buf)
 }
 
-/// Runs the detectors over plain text and returns the findings that pass
-/// the options, located by line and column, in text order.
-pub fn find_in_text(text: &str, engine: &Engine, opts: &ScanOptions) -> Vec<Finding> {
-    let mut dets: Vec<Detection> = Vec::new();
-    engine.detect(text, &mut dets);
+/// The state of scanning one top-level file: the report being filled (the
+/// file's or the current member's), finished member reports, and what is
+/// left of the limits.
+struct FileScan<'a> {
+    engine: &'a Engine,
+    opts: &'a ScanOptions,
+    path: &'a Path,
+    deadline: Instant,
+    /// Bytes that may still be decompressed from this top-level file.
+    budget: u64,
+    /// Container nesting of `current` (0 for the file itself).
+    depth: u32,
+    /// Members dispatched so far from the container being read.
+    members_here: usize,
+    current: FileReport,
+    done: Vec<FileReport>,
+    dets: Vec<Detection>,
+}
+
+impl FileScan<'_> {
+    /// Sniffs and extracts `bytes` into the current report, setting its
+    /// status from the outcome.
+    fn run(&mut self, name: &str, bytes: &[u8]) {
+        let format = extract::sniff(name, bytes);
+        if let Format::Binary(what) = format {
+            let why = if what == "binary" { "binary".to_string() } else { format!("binary ({what})") };
+            self.current.status = FileStatus::Skipped(why);
+            return;
+        }
+        if let Err(e) = extract::extract(format, name, bytes, self) {
+            self.current.status = match e {
+                ExtractError::Unsupported(what) if what == "binary" => FileStatus::Skipped(what),
+                e => e.status(),
+            };
+        }
+    }
+
+    fn check_time(&self) -> Result<(), ExtractError> {
+        if Instant::now() > self.deadline {
+            return Err(ExtractError::Timeout(self.opts.limits.timeout.as_secs()));
+        }
+        Ok(())
+    }
+
+    fn member_name(&self, name: &str) -> String {
+        if self.current.member.is_empty() { name.to_string() } else { format!("{}!{name}", self.current.member) }
+    }
+
+    /// Counts one more member of the current container against the limits
+    /// that do not depend on its size.
+    fn admit(&mut self) -> Result<(), ExtractError> {
+        self.check_time()?;
+        self.members_here += 1;
+        if self.members_here > self.opts.limits.max_members {
+            return Err(ExtractError::Limit(format!(
+                "more than {} members in one archive (--max-members)",
+                self.opts.limits.max_members
+            )));
+        }
+        Ok(())
+    }
+
+    /// Scans a member's bytes as its own report, one level deeper.
+    fn nested(&mut self, name: &str, bytes: &[u8]) {
+        let member = self.member_name(name);
+        let child = FileReport {
+            path: self.path.to_path_buf(),
+            member,
+            status: FileStatus::Scanned,
+            bytes: bytes.len() as u64,
+            findings: Vec::new(),
+        };
+        let parent = std::mem::replace(&mut self.current, child);
+        let members = std::mem::replace(&mut self.members_here, 0);
+        self.depth += 1;
+        self.run(name, bytes);
+        self.depth -= 1;
+        self.members_here = members;
+        let mut child = std::mem::replace(&mut self.current, parent);
+        child.findings.sort_by(|a, b| (&a.location, a.kind).cmp(&(&b.location, b.kind)));
+        self.done.push(child);
+    }
+
+    fn push_status(&mut self, name: &str, status: FileStatus) {
+        let member = self.member_name(name);
+        self.done.push(FileReport { path: self.path.to_path_buf(), member, status, bytes: 0, findings: Vec::new() });
+    }
+
+    fn too_deep(&self) -> Option<FileStatus> {
+        (self.depth >= self.opts.limits.max_depth).then(|| {
+            FileStatus::Skipped(format!("nested deeper than {} containers (--max-depth)", self.opts.limits.max_depth))
+        })
+    }
+}
+
+/// A possible-zip-bomb status for `why`.
+fn bomb(why: String) -> ExtractError {
+    ExtractError::Limit(format!("possible zip bomb: {why}"))
+}
+
+impl Sink for FileScan<'_> {
+    fn text(&mut self, at: Location, label: &str, text: &str) -> Result<(), ExtractError> {
+        self.check_time()?;
+        let mut dets = std::mem::take(&mut self.dets);
+        dets.clear();
+        find_located(self.engine, self.opts, &at, label, text, &mut dets, &mut self.current.findings);
+        self.dets = dets;
+        Ok(())
+    }
+
+    fn charge(&mut self, declared: u64, compressed: Option<u64>) -> Result<(), ExtractError> {
+        self.check_time()?;
+        let limits = &self.opts.limits;
+        if let Some(c) = compressed
+            && declared > Limits::RATIO_FLOOR
+            && declared / c.max(1) > limits.max_ratio
+        {
+            return Err(bomb(format!(
+                "compression ratio {}:1 > {}:1 (--max-ratio)",
+                declared / c.max(1),
+                limits.max_ratio
+            )));
+        }
+        if declared > self.budget {
+            return Err(bomb(format!(
+                "more than {} decompressed from one file (--max-decompressed)",
+                bytesize::ByteSize(limits.max_total).display().iec()
+            )));
+        }
+        self.budget -= declared;
+        Ok(())
+    }
+
+    fn member(
+        &mut self,
+        name: &str,
+        reader: &mut dyn Read,
+        declared: Option<u64>,
+        compressed: Option<u64>,
+    ) -> Result<(), ExtractError> {
+        self.admit()?;
+        if let Some(status) = self.too_deep() {
+            self.push_status(name, status);
+            return Ok(());
+        }
+        let limits = &self.opts.limits;
+        // The most this member may decompress to: what is left of the
+        // budget, its declared size, and the ratio limit.
+        let mut cap = self.budget;
+        if let Some(d) = declared {
+            if let Err(e) = self.charge(d, compressed) {
+                self.push_status(name, e.status());
+                return Ok(());
+            }
+            self.budget += d; // charged again below with the real size
+            cap = cap.min(d);
+        }
+        if let Some(c) = compressed {
+            cap = cap.min(c.saturating_mul(limits.max_ratio).max(Limits::RATIO_FLOOR));
+        }
+        let mut bytes = Vec::new();
+        if let Err(e) = reader.take(cap.saturating_add(1)).read_to_end(&mut bytes) {
+            let status = ExtractError::corrupt("archive member", e).status();
+            self.push_status(name, status);
+            return Ok(());
+        }
+        if bytes.len() as u64 > cap {
+            let why = if cap == self.budget {
+                format!(
+                    "more than {} decompressed from one file (--max-decompressed)",
+                    bytesize::ByteSize(limits.max_total).display().iec()
+                )
+            } else {
+                format!("decompresses to more than {} (--max-ratio)", bytesize::ByteSize(cap).display().iec())
+            };
+            self.push_status(name, bomb(why).status());
+            return Ok(());
+        }
+        self.budget -= bytes.len() as u64;
+        self.nested(name, &bytes);
+        Ok(())
+    }
+
+    fn member_bytes(&mut self, name: &str, bytes: &[u8]) -> Result<(), ExtractError> {
+        self.admit()?;
+        if let Some(status) = self.too_deep() {
+            self.push_status(name, status);
+            return Ok(());
+        }
+        self.nested(name, bytes);
+        Ok(())
+    }
+
+    fn member_status(&mut self, name: &str, status: FileStatus) {
+        self.push_status(name, status);
+    }
+}
+
+/// Runs the detectors over `text` at `at` (with `label` as context) and
+/// appends the findings that pass the options to `out`. `dets` is scratch.
+fn find_located(
+    engine: &Engine,
+    opts: &ScanOptions,
+    at: &Location,
+    label: &str,
+    text: &str,
+    dets: &mut Vec<Detection>,
+    out: &mut Vec<Finding>,
+) {
+    if !might_hold_value(text) {
+        return;
+    }
+    let joined;
+    let (hay, offset) = if label.is_empty() {
+        (text, 0)
+    } else {
+        joined = format!("{}\n{text}", label.replace(['\n', '\r'], " "));
+        (joined.as_str(), joined.len() - text.len())
+    };
+    engine.detect(hay, dets);
     dets.retain(|d| {
-        Confidence::from_score(d.score) >= opts.min_confidence
+        d.span.start >= offset
+            && Confidence::from_score(d.score) >= opts.min_confidence
             && (opts.kinds.is_empty() || opts.kinds.contains(&d.kind))
     });
     dets.sort_by_key(|d| d.span.start);
+    let multi_line = matches!(at, Location::Line { .. } | Location::Page { .. } | Location::Body { .. });
     let mut cursor = LineCursor::new(text);
-    let mut findings: Vec<Finding> = dets
-        .into_iter()
-        .map(|d| {
-            let value = &text[d.span.clone()];
-            Finding {
-                kind: d.kind,
-                rule: d.rule,
-                location: cursor.locate(d.span.start),
-                value: value.to_string(),
-                masked_value: d.mask_value.apply(value),
-                masked_normalized: d.mask_normalized.apply(&d.normalized),
-                normalized: d.normalized,
-                score: d.score,
-                reason: d.reason,
-            }
-        })
-        .collect();
+    for d in dets.drain(..) {
+        let span = d.span.start - offset..d.span.end - offset;
+        let value = &text[span.clone()];
+        let location = if multi_line {
+            let (line, column) = cursor.line_column(span.start);
+            at.at_line(line, column)
+        } else {
+            at.clone()
+        };
+        out.push(Finding {
+            kind: d.kind,
+            rule: d.rule,
+            location,
+            value: value.to_string(),
+            masked_value: d.mask_value.apply(value),
+            masked_normalized: d.mask_normalized.apply(&d.normalized),
+            normalized: d.normalized,
+            score: d.score,
+            reason: d.reason,
+        });
+    }
+}
+
+/// False when `text` cannot hold any value snoka detects: every kind needs
+/// a digit (ASCII or other), an `@` or a `:` (IPv6 of letters only). A
+/// cheap skip for the many short cells and paragraphs without any.
+fn might_hold_value(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_digit() || b == b'@' || b == b':' || b >= 0x80)
+}
+
+/// Runs the detectors over plain text and returns the findings that pass
+/// the options, located by line and column, in text order.
+pub fn find_in_text(text: &str, engine: &Engine, opts: &ScanOptions) -> Vec<Finding> {
+    let mut dets = Vec::new();
+    let mut findings = Vec::new();
+    find_located(engine, opts, &Location::Line { line: 1, column: 1 }, "", text, &mut dets, &mut findings);
     findings.sort_by(|a, b| (&a.location, a.kind).cmp(&(&b.location, b.kind)));
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Cursor, Write};
+    use std::time::Duration;
+
+    use super::*;
+
+    fn engine() -> Engine {
+        Engine::builtin().expect("rules")
+    }
+
+    fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, data) in members {
+            let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+            w.start_file(*name, opts).expect("start");
+            w.write_all(data).expect("write");
+        }
+        w.finish().expect("finish").into_inner()
+    }
+
+    fn summary(reports: &[FileReport]) -> Vec<(String, String, usize)> {
+        reports
+            .iter()
+            .map(|r| {
+                let status = match &r.status {
+                    FileStatus::Scanned => "scanned".to_string(),
+                    FileStatus::Skipped(w) => format!("skipped: {w}"),
+                    FileStatus::Failed(w) => format!("failed: {w}"),
+                };
+                (r.member.clone(), status, r.findings.len())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn nested_members_are_named_with_bang() {
+        let inner = zip_of(&[("notes/a.txt", b"Personnummer: 811218-9876\n")]);
+        let outer = zip_of(&[("inner.zip", &inner), ("b.txt", b"E-post: anna@exempel.se\n")]);
+        let reports = scan_bytes(Path::new("x.zip"), &outer, &engine(), &ScanOptions::new());
+        assert_eq!(
+            summary(&reports),
+            vec![
+                (String::new(), "scanned".into(), 0),
+                ("inner.zip!notes/a.txt".into(), "scanned".into(), 1),
+                ("inner.zip".into(), "scanned".into(), 0),
+                ("b.txt".into(), "scanned".into(), 1),
+            ]
+        );
+        assert_eq!(reports[1].findings[0].location, Location::Line { line: 1, column: 15 });
+    }
+
+    #[test]
+    fn depth_limit_skips_deeper_members() {
+        let mut z = zip_of(&[("a.txt", b"anna@exempel.se")]);
+        for i in 0..3 {
+            z = zip_of(&[(&format!("level{i}.zip"), &z)]);
+        }
+        let mut opts = ScanOptions::new();
+        opts.limits.max_depth = 2;
+        let reports = scan_bytes(Path::new("deep.zip"), &z, &engine(), &opts);
+        let got = summary(&reports);
+        assert!(
+            got.contains(&(
+                "level2.zip!level1.zip!level0.zip".into(),
+                "skipped: nested deeper than 2 containers (--max-depth)".into(),
+                0
+            )),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn ratio_and_total_limits_refuse_bombs() {
+        let zeros = vec![0u8; 8 << 20];
+        let z = zip_of(&[("zeros.bin", &zeros), ("ok.txt", b"anna@exempel.se")]);
+        let reports = scan_bytes(Path::new("bomb.zip"), &z, &engine(), &ScanOptions::new());
+        let got = summary(&reports);
+        assert!(got[1].1.starts_with("skipped: possible zip bomb: compression ratio"), "{got:?}");
+        assert_eq!(got[2], ("ok.txt".into(), "scanned".into(), 1), "the scan goes on after a bomb");
+
+        let mut opts = ScanOptions::new();
+        opts.limits.max_total = 1000;
+        let big = vec![b'a'; 5000];
+        let z = zip_of(&[("big.txt", &big)]);
+        let got = summary(&scan_bytes(Path::new("big.zip"), &z, &engine(), &opts));
+        assert!(got[1].1.contains("--max-decompressed"), "{got:?}");
+    }
+
+    #[test]
+    fn gzip_without_declared_size_is_capped_by_ratio() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&vec![0u8; 20 << 20]).expect("gz");
+        let gz = gz.finish().expect("gz");
+        let got = summary(&scan_bytes(Path::new("zeros.gz"), &gz, &engine(), &ScanOptions::new()));
+        assert!(got[1].1.starts_with("skipped: possible zip bomb"), "{got:?}");
+    }
+
+    #[test]
+    fn member_count_limit() {
+        let names: Vec<String> = (0..5).map(|i| format!("{i}.txt")).collect();
+        let members: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"x"[..])).collect();
+        let z = zip_of(&members);
+        let mut opts = ScanOptions::new();
+        opts.limits.max_members = 3;
+        let got = summary(&scan_bytes(Path::new("many.zip"), &z, &engine(), &opts));
+        assert_eq!(got[0].1, "skipped: more than 3 members in one archive (--max-members)");
+        assert_eq!(got.len(), 4, "three members read before the limit: {got:?}");
+    }
+
+    #[test]
+    fn timeout_fails_the_file() {
+        let mut opts = ScanOptions::new();
+        opts.limits.timeout = Duration::ZERO;
+        std::thread::sleep(Duration::from_millis(2));
+        let z = zip_of(&[("a.txt", b"x")]);
+        let got = summary(&scan_bytes(Path::new("slow.zip"), &z, &engine(), &opts));
+        assert_eq!(got[0].1, "failed: timeout after 0 s");
+    }
+
+    #[test]
+    fn label_is_context_not_content() {
+        // A bare ten-digit number is low on its own; the column header makes
+        // it a personnummer, and nothing in the header itself is reported.
+        let mut out = Vec::new();
+        let at = Location::Record { row: 2, column: "Personnummer".into() };
+        let opts = ScanOptions::new();
+        find_located(&engine(), &opts, &at, "Personnummer", "8112189876", &mut Vec::new(), &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].kind, Kind::Personnummer);
+        assert_eq!(out[0].location, at);
+        let mut none = Vec::new();
+        find_located(&engine(), &opts, &at, "", "8112189876", &mut Vec::new(), &mut none);
+        assert!(none.is_empty(), "without the header it stays low");
+        let mut label_only = Vec::new();
+        find_located(&engine(), &opts, &at, "anna@exempel.se", "x", &mut Vec::new(), &mut label_only);
+        assert!(label_only.is_empty());
+    }
+
+    #[test]
+    fn page_lines_are_refined() {
+        let mut out = Vec::new();
+        let text = "Rapport\n\nKontakt: anna@exempel.se";
+        find_located(
+            &engine(),
+            &ScanOptions::new(),
+            &Location::Page { page: 2, line: 1 },
+            "",
+            text,
+            &mut Vec::new(),
+            &mut out,
+        );
+        assert_eq!(out[0].location.to_string(), "page 2, line 3");
+    }
 }

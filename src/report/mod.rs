@@ -4,6 +4,7 @@
 //! folder, flushed and synced, then renamed over the target.
 
 pub mod csv;
+pub mod errors;
 pub mod jsonl;
 pub mod summary;
 

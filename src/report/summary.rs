@@ -10,13 +10,16 @@ use crate::model::{FileReport, FileStatus, Kind};
 /// Counts over a whole scan.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Summary {
-    /// Files read and searched.
+    /// Files read and searched (top-level files; see `members`).
     pub scanned: usize,
-    /// Bytes read from the scanned files.
+    /// Container members (archive files, attachments) read and searched.
+    pub members: usize,
+    /// Bytes read from disk for the scanned files.
     pub bytes: u64,
-    /// Files skipped by policy (size, binary, special, symlink).
+    /// Files and members skipped by policy (size, binary, special,
+    /// symlink, encrypted, unsupported, a limit).
     pub skipped: usize,
-    /// Files or folders that could not be read.
+    /// Files, members or folders that could not be read.
     pub failed: usize,
     /// Reported findings per kind.
     pub findings: BTreeMap<Kind, usize>,
@@ -30,11 +33,14 @@ impl Summary {
         let mut s = Summary { elapsed, ..Summary::default() };
         for r in reports {
             match r.status {
+                FileStatus::Scanned if !r.member.is_empty() => s.members += 1,
                 FileStatus::Scanned => s.scanned += 1,
                 FileStatus::Skipped(_) => s.skipped += 1,
                 FileStatus::Failed(_) => s.failed += 1,
             }
-            s.bytes += r.bytes;
+            if r.member.is_empty() {
+                s.bytes += r.bytes;
+            }
             for f in &r.findings {
                 *s.findings.entry(f.kind).or_default() += 1;
             }
@@ -54,9 +60,14 @@ impl fmt::Display for Summary {
         let mbps = if secs > 0.0 { self.bytes as f64 / 1e6 / secs } else { 0.0 };
         write!(
             f,
-            "scanned {} file{} ({}) in {:.2} s ({:.1} MB/s): {} finding{}",
+            "scanned {} file{}{} ({}) in {:.2} s ({:.1} MB/s): {} finding{}",
             self.scanned,
             if self.scanned == 1 { "" } else { "s" },
+            match self.members {
+                0 => String::new(),
+                1 => " and 1 member".to_string(),
+                n => format!(" and {n} members"),
+            },
             bytesize::ByteSize(self.bytes).display().iec(),
             secs,
             mbps,
