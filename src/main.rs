@@ -16,6 +16,9 @@ use snoka::scan::{ScanOptions, scan};
 use snoka::walk::{WalkOptions, walk};
 use snoka::{Engine, error::ReportError};
 
+/// Stack size of the scanning threads.
+const STACK_SIZE: usize = 256 << 20;
+
 fn main() -> ExitCode {
     // A panic message could quote scanned text: print where, never what.
     std::panic::set_hook(Box::new(|info| {
@@ -39,7 +42,13 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
     let start = Instant::now();
     let engine = Engine::builtin().context("loading built-in rules")?;
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().context("starting threads")?;
+    // Parsers of hostile documents recurse; a large stack (address space,
+    // not memory, until used) turns a stack overflow into a non-event.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(STACK_SIZE)
+        .build()
+        .context("starting threads")?;
     let walk_opts = WalkOptions {
         follow: args.follow,
         respect_gitignore: args.respect_gitignore,

@@ -1,0 +1,111 @@
+//! Damaged input never panics, never hangs, and is never reported as
+//! clean when it cannot be read: every sample is truncated and bit-flipped,
+//! and every copy goes through the full dispatcher (sniffing, containers,
+//! extractors). Also reads every real-world file in `../shared/corpus`
+//! (skipped with a note when that folder is absent).
+
+use std::path::{Path, PathBuf};
+
+use snoka::Engine;
+use snoka::extract::{Format, sniff};
+use snoka::model::{FileReport, FileStatus};
+use snoka::scan::{ScanOptions, scan_bytes};
+
+const PANIC: &str = "internal error while extracting (panic)";
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.is_file() {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn problems(reports: &[FileReport]) -> Vec<String> {
+    reports
+        .iter()
+        .filter_map(|r| match &r.status {
+            FileStatus::Failed(w) if w == PANIC || w.starts_with("timeout") => Some(format!("{}: {w}", r.member)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Formats whose damage must show as a failed or skipped status: a zip
+/// without its central directory cannot be read at all.
+fn zip_based(f: Format) -> bool {
+    matches!(f, Format::Zip | Format::Docx | Format::Pptx | Format::Odt | Format::Odp | Format::Xlsx | Format::Ods)
+}
+
+#[test]
+fn truncated_and_bit_flipped_samples() {
+    let engine = Engine::builtin().expect("rules");
+    let opts = ScanOptions::new();
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let mut copies = 0;
+    for path in files_under(&samples) {
+        let bytes = std::fs::read(&path).expect("read sample");
+        if bytes.len() < 16 {
+            continue;
+        }
+        let name = path.to_string_lossy();
+        let format = sniff(&name, &bytes);
+        for cut in [bytes.len() / 10, bytes.len() / 2, bytes.len() * 9 / 10] {
+            let reports = scan_bytes(&path, &bytes[..cut], &engine, &opts);
+            copies += 1;
+            assert!(problems(&reports).is_empty(), "{name} cut at {cut}: {:?}", problems(&reports));
+            if zip_based(format) {
+                assert!(!matches!(reports[0].status, FileStatus::Scanned), "{name} cut at {cut} reported as scanned");
+            }
+        }
+        // Flip one bit at sixteen spread positions, one copy each.
+        for k in 0..16 {
+            let mut copy = bytes.clone();
+            let at = (bytes.len() - 1) * k / 15;
+            copy[at] ^= 1 << (k % 8);
+            let reports = scan_bytes(&path, &copy, &engine, &opts);
+            copies += 1;
+            assert!(problems(&reports).is_empty(), "{name} bit {k} flipped at {at}: {:?}", problems(&reports));
+        }
+    }
+    assert!(copies > 100, "only {copies} damaged copies: are the samples there?");
+}
+
+#[test]
+fn shared_corpus_scans_without_panic_or_hang() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if !corpus.is_dir() {
+        eprintln!("note: {} is absent; skipping the real-world corpus test", corpus.display());
+        return;
+    }
+    let engine = Engine::builtin().expect("rules");
+    let opts = ScanOptions::new();
+    let mut not_scanned = Vec::new();
+    let files: Vec<PathBuf> = files_under(&corpus).into_iter().filter(|p| !p.ends_with("SOURCES.md")).collect();
+    assert!(!files.is_empty());
+    for path in &files {
+        let bytes = std::fs::read(path).expect("read corpus file");
+        let reports = scan_bytes(path, &bytes, &engine, &opts);
+        assert!(problems(&reports).is_empty(), "{}: {:?}", path.display(), problems(&reports));
+        for r in &reports {
+            let rel = path.strip_prefix(&corpus).unwrap_or(path).display().to_string();
+            let member = if r.member.is_empty() { String::new() } else { format!("!{}", r.member) };
+            match &r.status {
+                FileStatus::Scanned => {}
+                FileStatus::Skipped(w) => not_scanned.push(format!("{rel}{member}: skipped: {w}")),
+                FileStatus::Failed(w) => not_scanned.push(format!("{rel}{member}: failed: {w}")),
+            }
+        }
+    }
+    eprintln!("{} corpus files; not fully read:\n  {}", files.len(), not_scanned.join("\n  "));
+}
