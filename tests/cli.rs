@@ -283,3 +283,53 @@ fn usage_error_is_exit_2() {
     let out = snoka().args(["scan", "--min-confidence", "sure"]).output().expect("runs");
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A zip archive from `(member name, contents)` pairs.
+fn zip_bytes(members: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in members {
+        w.start_file(*name, zip::write::SimpleFileOptions::default()).expect("start");
+        w.write_all(data).expect("write");
+    }
+    w.finish().expect("finish").into_inner()
+}
+
+#[test]
+fn archive_members_are_reported_and_damage_is_listed() {
+    let dir = tree(&[]);
+    let good = zip_bytes(&[("personal/anna.txt", PERSON.as_bytes())]);
+    std::fs::write(dir.path().join("good.zip"), &good).expect("write");
+    std::fs::write(dir.path().join("renamed.dat"), &good).expect("write");
+    std::fs::write(dir.path().join("broken.zip"), &good[..good.len() / 2]).expect("write");
+    let (code, out, err) = run(dir.path(), &[".", "--errors", "holes.csv"]);
+    assert_eq!(code, 2, "a failed file wins over findings: {err}");
+    let rows: Vec<&str> = out.lines().filter(|l| l.contains("personnummer")).collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    assert!(rows[0].starts_with("./good.zip,personal/anna.txt,personnummer,811218-XXXX,"), "{out}");
+    assert!(rows[1].starts_with("./renamed.dat,personal/anna.txt,"), "sniffed by content: {out}");
+    assert!(err.contains("broken.zip: corrupt zip"), "{err}");
+    assert!(err.contains("scanned 2 files and 2 members"), "{err}");
+    let holes = std::fs::read_to_string(dir.path().join("holes.csv")).expect("errors file");
+    let mut lines = holes.lines();
+    assert_eq!(lines.next(), Some("path,member,status,reason"));
+    let row = lines.next().expect("one row");
+    assert!(row.starts_with("./broken.zip,,failed,corrupt zip"), "{holes}");
+    assert_eq!(lines.next(), None, "{holes}");
+    assert!(!out.contains("holes.csv"));
+}
+
+#[test]
+fn zip_bomb_is_skipped_and_the_scan_goes_on() {
+    let dir = tree(&[("a.txt", PERSON)]);
+    let zeros = vec![0u8; 4 << 20];
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    w.start_file("zeros.bin", opts).expect("start");
+    std::io::Write::write_all(&mut w, &zeros).expect("write");
+    let bomb = w.finish().expect("finish").into_inner();
+    std::fs::write(dir.path().join("bomb.zip"), &bomb).expect("write");
+    let (code, _, err) = run(dir.path(), &[".", "--max-ratio", "50"]);
+    assert_eq!(code, 1, "a skipped member is not an error: {err}");
+    assert!(err.contains("bomb.zip!zeros.bin: skipped: possible zip bomb: compression ratio"), "{err}");
+}
