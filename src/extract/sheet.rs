@@ -61,7 +61,8 @@ const MAX_BYTES: u64 = 1 << 30;
 const MAX_RESERVE: u64 = 4 << 30;
 /// Most BIFF records the xls estimate walks (sheets may share records).
 const MAX_RECORDS: u64 = 50_000_000;
-/// Cells without text between two checks of the sink's limits and clock.
+/// Cells without text (or records and XML events in the size estimates)
+/// between two `charge(0, None)` calls that let the sink check its clock.
 const HEARTBEAT: u32 = 1 << 14;
 /// Characters of a header cell kept for labels.
 const HEADER_CHARS: usize = 64;
@@ -181,7 +182,7 @@ fn extract_xlsb(bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ExtractError> {
 
 fn extract_xls(bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ExtractError> {
     const F: &str = "XLS";
-    check_xls(bytes)?;
+    check_xls(bytes, sink)?;
     let mut wb: Xls<_> = guard(F, || Xls::new(Cursor::new(bytes)))?.map_err(xls_error)?;
     let names = sheet_names(F, wb.sheets_metadata())?;
     let mut out = Emitter::new(sink);
@@ -207,7 +208,7 @@ fn extract_ods(bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ExtractError> {
     if ods_encrypted(&mut zip) {
         return Err(ExtractError::Encrypted);
     }
-    check_ods(&mut zip)?;
+    check_ods(&mut zip, sink)?;
     drop(zip);
     let mut wb: Ods<_> = guard(F, || Ods::new(Cursor::new(bytes)))?.map_err(ods_error)?;
     let names = sheet_names(F, wb.sheets_metadata())?;
@@ -927,7 +928,7 @@ fn dimension_cells(d: &[u8]) -> u64 {
 /// into every cell) and refuses a workbook over the limits. Walks the
 /// records the way calamine does. A password-protected workbook is
 /// [`ExtractError::Encrypted`].
-fn check_xls(bytes: &[u8]) -> Result<(), ExtractError> {
+fn check_xls(bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ExtractError> {
     let stream = xls_stream(bytes)?;
     let mut sheets = Vec::new();
     let mut sst = Vec::new();
@@ -953,6 +954,9 @@ fn check_xls(bytes: &[u8]) -> Result<(), ExtractError> {
             walked += 1;
             if walked > MAX_RECORDS {
                 return Err(ExtractError::Limit(format!("spreadsheet too large: over {MAX_RECORDS} records")));
+            }
+            if walked.is_multiple_of(u64::from(HEARTBEAT)) {
+                sink.charge(0, None)?;
             }
             let d = rec.data;
             if depth > 0 {
@@ -1181,7 +1185,7 @@ impl OdsTable {
 /// cell's text into each) and refuses a workbook over the limits before
 /// calamine reads it. Mirrors calamine's caps of 1048576 rows and 16384
 /// columns. XML calamine could not parse either is corrupt.
-fn check_ods(zip: &mut Zip<'_>) -> Result<(), ExtractError> {
+fn check_ods(zip: &mut Zip<'_>, sink: &mut dyn Sink) -> Result<(), ExtractError> {
     let Ok(file) = zip.by_name("content.xml") else {
         return Ok(());
     };
@@ -1196,8 +1200,13 @@ fn check_ods(zip: &mut Zip<'_>) -> Result<(), ExtractError> {
     let mut table: Option<OdsTable> = None;
     let mut row: Option<OdsRow> = None;
     let mut cell: Option<OdsCell> = None;
+    let mut events = 0u32;
     loop {
         buf.clear();
+        events = events.wrapping_add(1);
+        if events.is_multiple_of(HEARTBEAT) {
+            sink.charge(0, None)?;
+        }
         let event = xml
             .read_event_into(&mut buf)
             .map_err(|e| ExtractError::corrupt("ODS", format!("content.xml: {}", clean(&e))))?;
@@ -1755,6 +1764,7 @@ mod tests {
             }
             if name.starts_with("any_sheets") {
                 r.expect("any_sheets reads");
+                assert_eq!(sink.cells, 7, "{name}");
             }
         }
     }
