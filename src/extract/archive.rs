@@ -11,10 +11,21 @@ use crate::extract::{Format, Sink};
 use crate::model::FileStatus;
 
 /// Tells Office Open XML and OpenDocument files from plain zip archives by
-/// the parts they contain.
-pub fn sniff_zip(bytes: &[u8]) -> Format {
+/// the parts they contain. A zip too damaged to list is taken by its
+/// extension (`ext`, lower case), so a truncated `.docx` fails as a
+/// corrupt DOCX rather than a corrupt zip.
+pub fn sniff_zip(bytes: &[u8], ext: &str) -> Format {
     let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
-        return Format::Zip;
+        return match ext {
+            "docx" | "docm" | "dotx" | "dotm" => Format::Docx,
+            "xlsx" | "xlsm" | "xltx" | "xltm" => Format::Xlsx,
+            "xlsb" => Format::Xlsb,
+            "pptx" | "pptm" | "potx" | "ppsx" => Format::Pptx,
+            "odt" | "ott" => Format::Odt,
+            "ods" | "ots" => Format::Ods,
+            "odp" | "otp" => Format::Odp,
+            _ => Format::Zip,
+        };
     };
     let names: Vec<String> = zip.file_names().filter_map(|n| n.ok().map(|n| n.into_owned())).collect();
     let has = |n: &str| names.iter().any(|x| x == n);
@@ -149,7 +160,7 @@ mod tests {
     #[test]
     fn zip_members_in_order() {
         let z = zip_of(&[("a.txt", b"hej"), ("dir/b.txt", b"d\xe5")]);
-        assert_eq!(sniff_zip(&z), Format::Zip);
+        assert_eq!(sniff_zip(&z, "zip"), Format::Zip);
         let mut sink = Collect::default();
         extract_zip(&z, &mut sink).expect("extract");
         assert_eq!(
@@ -161,11 +172,13 @@ mod tests {
     #[test]
     fn office_zips_are_told_apart() {
         let docx = zip_of(&[("[Content_Types].xml", b"<x/>"), ("word/document.xml", b"<x/>")]);
-        assert_eq!(sniff_zip(&docx), Format::Docx);
+        assert_eq!(sniff_zip(&docx, ""), Format::Docx);
         let xlsx = zip_of(&[("[Content_Types].xml", b"<x/>"), ("xl/workbook.xml", b"<x/>")]);
-        assert_eq!(sniff_zip(&xlsx), Format::Xlsx);
+        assert_eq!(sniff_zip(&xlsx, ""), Format::Xlsx);
         let odt = zip_of(&[("mimetype", b"application/vnd.oasis.opendocument.text"), ("content.xml", b"<x/>")]);
-        assert_eq!(sniff_zip(&odt), Format::Odt);
+        assert_eq!(sniff_zip(&odt, ""), Format::Odt);
+        assert_eq!(sniff_zip(&docx[..docx.len() - 30], "docx"), Format::Docx, "damaged: by extension");
+        assert_eq!(sniff_zip(&docx[..docx.len() - 30], "bin"), Format::Zip);
     }
 
     #[test]

@@ -160,7 +160,7 @@ pub fn sniff(name: &str, bytes: &[u8]) -> Format {
     use file_format::FileFormat as F;
     let ext = extension(name);
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-        return archive::sniff_zip(bytes);
+        return archive::sniff_zip(bytes, &ext);
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         return sniff_cfb(bytes, &ext);
