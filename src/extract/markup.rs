@@ -572,6 +572,9 @@ fn xml_text(src: &str) -> (String, Option<String>) {
         let event = reader.read_event();
         let after = reader.buffer_position() as usize;
         match event {
+            Ok(Event::Start(_)) if names.len() >= crate::extract::office::MAX_DEPTH as usize => {
+                break Some(format!("elements nested too deeply at line {}", line_at(src, before)));
+            }
             Ok(Event::Start(e)) => {
                 attributes(&e, before, &mut x);
                 names.push(slice_of(src, e.local_name().into_inner()).unwrap_or(""));
@@ -603,14 +606,12 @@ fn xml_text(src: &str) -> (String, Option<String>) {
             Ok(Event::Comment(t)) => x.node(offset(src, &t).unwrap_or(before), None, &t),
             Ok(Event::Eof) if names.is_empty() => break None,
             Ok(Event::Eof) => {
-                let line = 1 + memchr::memchr_iter(b'\n', src.as_bytes()).count();
-                break Some(format!("{} at line {line}", "element not closed before the end"));
+                break Some(format!("element not closed before the end at line {}", line_at(src, src.len())));
             }
             Ok(_) => {}
             Err(e) => {
-                let at = (reader.error_position() as usize).min(src.len());
-                let line = 1 + memchr::memchr_iter(b'\n', &src.as_bytes()[..at]).count();
-                break Some(format!("{} at line {line}", xml_problem(&e)));
+                let at = reader.error_position() as usize;
+                break Some(format!("{} at line {}", xml_problem(&e), line_at(src, at)));
             }
         }
     };
@@ -692,6 +693,11 @@ impl Aligned<'_> {
             self.raw(at, text);
         }
     }
+}
+
+/// The 1-based line of byte offset `at` in `src`.
+fn line_at(src: &str, at: usize) -> usize {
+    1 + memchr::memchr_iter(b'\n', &src.as_bytes()[..at.min(src.len())]).count()
 }
 
 /// `part` as a slice of `src` with `src`'s lifetime, when it is one.
@@ -854,6 +860,14 @@ Anna\u{a0}Berg\t811218-9876\t\n\n";
             r.map_err(|e| e.to_string()),
             Err("corrupt XML: element not closed before the end at line 3".into())
         );
+    }
+
+    #[test]
+    fn deep_xml_is_damage() {
+        let src = "<a>x".repeat(crate::extract::office::MAX_DEPTH as usize + 1);
+        let (texts, r) = xml(src.as_bytes());
+        assert!(texts[0].2.starts_with("a\tx\ta\tx"));
+        assert_eq!(r.map_err(|e| e.to_string()), Err("corrupt XML: elements nested too deeply at line 1".into()));
     }
 
     #[test]
