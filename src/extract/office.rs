@@ -47,7 +47,7 @@
 //! decompressed and read no further than its declared size; a paragraph
 //! longer than 16 MiB is pushed in pieces.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{Cursor, Read};
 
 use quick_xml::events::{BytesStart, Event};
@@ -482,10 +482,13 @@ fn paragraph(sink: &mut dyn Sink, p: Piece<'_>) -> Result<(), ExtractError> {
 fn pptx(cx: &mut Cx<'_, '_>) -> Result<(), ExtractError> {
     let presentation = "ppt/presentation.xml";
     let mut slides = Vec::new();
+    let mut listed = HashSet::new();
     match cx.read(presentation)? {
         None => cx.damaged(format_args!("no main part ({presentation})")),
         Some(xml) => {
             let rels = cx.rels(presentation)?;
+            let by_id: HashMap<&str, &str> =
+                rels.iter().filter(|r| !r.external).map(|r| (r.id.as_str(), r.target.as_str())).collect();
             let mut reader = Reader::from_str(&xml);
             loop {
                 match reader.read_event() {
@@ -497,8 +500,10 @@ fn pptx(cx: &mut Cx<'_, '_>) -> Result<(), ExtractError> {
                             .flatten()
                             .find(|a| a.key.local_name().into_inner() == "id" && a.key.prefix().is_some())
                             .map(|a| a.value);
-                        if let Some(rel) = id.and_then(|id| rels.iter().find(|r| r.id == id && !r.external)) {
-                            slides.push(rel.target.clone());
+                        if let Some(&target) = id.and_then(|id| by_id.get(&*id))
+                            && listed.insert(target.to_string())
+                        {
+                            slides.push(target.to_string());
                         }
                     }
                     Ok(Event::Eof) => break,
@@ -515,7 +520,7 @@ fn pptx(cx: &mut Cx<'_, '_>) -> Result<(), ExtractError> {
     let mut rest: Vec<(u64, String)> = cx
         .names
         .iter()
-        .filter(|n| !slides.contains(n))
+        .filter(|n| !listed.contains(n.as_str()))
         .filter_map(|n| Some((n.strip_prefix("ppt/slides/slide")?.strip_suffix(".xml")?.parse().ok()?, n.clone())))
         .collect();
     rest.sort();
@@ -543,7 +548,7 @@ fn pptx(cx: &mut Cx<'_, '_>) -> Result<(), ExtractError> {
 fn joined(cx: &mut Cx<'_, '_>, walker: &mut Walker, parts: &[String], at: Location) -> Result<(), ExtractError> {
     let mut text = String::new();
     for part in parts {
-        cx.walk(walker, part, Some(""), |sink, p| {
+        let found = cx.walk(walker, part, Some(""), |sink, p| {
             if let Piece::Para { text: para, .. } = p {
                 add_line(&mut text, para);
                 if text.len() >= MAX_PARA {
@@ -553,6 +558,9 @@ fn joined(cx: &mut Cx<'_, '_>, walker: &mut Walker, parts: &[String], at: Locati
             }
             Ok(())
         })?;
+        if !found {
+            cx.damaged(format_args!("{part}: listed but missing"));
+        }
     }
     if !text.trim().is_empty() {
         cx.sink.text(at, "", &text)?;
@@ -874,7 +882,9 @@ impl Walker {
     }
 
     fn add_link(&mut self, target: Option<String>) {
+        // A few distinct targets per paragraph are real; thousands are not.
         if let (Some(t), Some(p)) = (target, self.paras.last_mut())
+            && p.links.len() < 100
             && !p.links.contains(&t)
         {
             p.links.push(t);
@@ -1160,6 +1170,47 @@ xmlns:xlink=\"http://www.w3.org/1999/xlink\"";
         let (c, r) = run(b"PK\x03\x04 not a zip", Document::Docx);
         assert!(c.events.is_empty());
         assert!(matches!(r, Err(ExtractError::Corrupt { format: "DOCX", .. })), "{r:?}");
+    }
+
+    /// A sink that refuses text or charges, as the scanner does at a limit.
+    struct Refusing {
+        charge: bool,
+        calls: usize,
+    }
+
+    impl Sink for Refusing {
+        fn text(&mut self, _: Location, _: &str, _: &str) -> Result<(), ExtractError> {
+            self.calls += 1;
+            Err(ExtractError::Limit("text refused".into()))
+        }
+        fn charge(&mut self, _: u64, _: Option<u64>) -> Result<(), ExtractError> {
+            self.calls += 1;
+            if self.charge { Err(ExtractError::Limit("charge refused".into())) } else { Ok(()) }
+        }
+        fn member(&mut self, _: &str, _: &mut dyn Read, _: Option<u64>, _: Option<u64>) -> Result<(), ExtractError> {
+            Ok(())
+        }
+        fn member_bytes(&mut self, _: &str, _: &[u8]) -> Result<(), ExtractError> {
+            Ok(())
+        }
+        fn member_status(&mut self, _: &str, _: FileStatus) {}
+    }
+
+    #[test]
+    fn sink_errors_stop_at_once() {
+        for (bytes, kind) in
+            [(docx_fixture(), Document::Docx), (pptx_fixture(), Document::Pptx), (odt_fixture(), Document::Odt)]
+        {
+            for charge in [true, false] {
+                let mut sink = Refusing { charge, calls: 0 };
+                let r = extract(&bytes, kind, &mut sink).map_err(|e| e.to_string());
+                let want = if charge { "charge refused" } else { "text refused" };
+                assert_eq!(r, Err(want.to_string()), "{kind:?}");
+                // Nothing after the refusal: the charge of the first part,
+                // or the charges up to the first text and that text.
+                assert!(if charge { sink.calls == 1 } else { sink.calls < 8 }, "{kind:?} {}", sink.calls);
+            }
+        }
     }
 
     #[test]
