@@ -290,15 +290,6 @@ fn html_entity(name: &str) -> Option<&'static str> {
 // ---------------------------------------------------------------------------
 // HTML
 
-/// Elements whose tags are removed without a gap.
-const INLINE: [&str; 33] = [
-    "a", "abbr", "acronym", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font", "i", "ins",
-    "kbd", "label", "mark", "nobr", "q", "rp", "rt", "ruby", "s", "samp", "small", "span", "strike", "strong", "sub",
-    "sup", "u",
-];
-/// More inline elements (kept apart to keep the arrays short).
-const INLINE_MORE: [&str; 4] = ["time", "tt", "var", "wbr"];
-
 /// Attributes whose values are read.
 const READ_ATTRS: [&str; 8] = ["value", "title", "alt", "placeholder", "label", "aria-label", "content", "summary"];
 
@@ -521,7 +512,52 @@ fn name_len(b: &[u8]) -> usize {
 /// inline elements, and namespaced ones (`o:p`, `st1:personname` in
 /// HTML saved from Word).
 fn is_inline(name: &str) -> bool {
-    name.contains(':') || INLINE.iter().chain(INLINE_MORE.iter()).any(|n| name.eq_ignore_ascii_case(n))
+    let mut buf = [0u8; 8];
+    if name.len() > buf.len() {
+        return name.contains(':');
+    }
+    let lower = &mut buf[..name.len()];
+    lower.copy_from_slice(name.as_bytes());
+    lower.make_ascii_lowercase();
+    matches!(
+        &*lower,
+        b"a" | b"abbr"
+            | b"acronym"
+            | b"b"
+            | b"bdi"
+            | b"bdo"
+            | b"big"
+            | b"cite"
+            | b"code"
+            | b"data"
+            | b"del"
+            | b"dfn"
+            | b"em"
+            | b"font"
+            | b"i"
+            | b"ins"
+            | b"kbd"
+            | b"label"
+            | b"mark"
+            | b"nobr"
+            | b"q"
+            | b"rp"
+            | b"rt"
+            | b"ruby"
+            | b"s"
+            | b"samp"
+            | b"small"
+            | b"span"
+            | b"strike"
+            | b"strong"
+            | b"sub"
+            | b"sup"
+            | b"u"
+            | b"time"
+            | b"tt"
+            | b"var"
+            | b"wbr"
+    ) || name.contains(':')
 }
 
 /// Position of `needle` in `b` at or after `from`.
