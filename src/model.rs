@@ -152,7 +152,7 @@ pub enum Location {
     /// `header, paragraph 1` outside the body.
     Paragraph {
         /// Where the paragraph is: empty for the body, else `header`,
-        /// `footer`, `footnotes`, `endnotes`, `comments`.
+        /// `footer`, `footnotes`, `endnotes`, `comments`, `tracked changes`.
         part: String,
         /// 1-based paragraph number within the part.
         paragraph: u32,
