@@ -28,7 +28,7 @@ use encoding_rs::Encoding;
 use mail_parser::decoders::base64::base64_decode;
 use mail_parser::decoders::quoted_printable::quoted_printable_decode;
 use mail_parser::parsers::MessageStream;
-use mail_parser::{Address, Addr, Header, HeaderName, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{Addr, Address, Header, HeaderName, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
 
 use crate::error::ExtractError;
 use crate::extract::Sink;
@@ -47,20 +47,26 @@ const MAX_NAME: usize = 255;
 /// True when `head` starts like an RFC 5322 message: at least two well-known
 /// header fields (`From:`, `Received:`, `MIME-Version:`, `Content-Type:`...)
 /// among the header lines before the first blank line, and nothing that is
-/// not a header line.
+/// not a header line. An unterminated last line (where `head` was cut) is
+/// not held against it.
 pub fn looks_like_mail(head: &[u8]) -> bool {
     let mut known = 0;
-    for line in head.split(|&b| b == b'\n').take(40) {
+    let mut lines = head.split(|&b| b == b'\n').take(40).peekable();
+    while let Some(line) = lines.next() {
+        let last = lines.peek().is_none();
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let Some(&first) = line.first() else { break };
         if first == b' ' || first == b'\t' {
             continue;
         }
-        let Some(colon) = memchr::memchr(b':', line) else { return false };
-        let name = line[..colon].to_ascii_lowercase();
-        if name.is_empty() || !name.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-') {
-            return false;
-        }
+        // RFC 5322: a field name is printable ASCII other than the colon.
+        let name = match memchr::memchr(b':', line) {
+            Some(colon) if colon > 0 && line[..colon].iter().all(u8::is_ascii_graphic) => {
+                line[..colon].to_ascii_lowercase()
+            }
+            _ if last => break,
+            _ => return false,
+        };
         if matches!(
             name.as_slice(),
             b"from"
@@ -103,12 +109,23 @@ pub fn looks_like_mail(head: &[u8]) -> bool {
 /// their file name or `attachment-N` / `attached-message-N.eml` (N counts
 /// the message's attachments from 1).
 pub fn extract_eml(bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ExtractError> {
+    let bytes = skip_envelope_line(bytes);
     let Some(message) = MessageParser::default().parse(bytes) else {
         return Err(ExtractError::corrupt(EML, "no header fields"));
     };
     push_headers(message.headers(), bytes, &mut Vec::new(), sink)?;
     push_bodies(&message, sink)?;
     push_attachments(&message, bytes, sink)
+}
+
+/// `bytes` without a leading mbox `From ` envelope line (a single message
+/// saved from a mailbox), which is not a header field.
+fn skip_envelope_line(bytes: &[u8]) -> &[u8] {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if !bytes.starts_with(b"From ") || bytes[4..].trim_ascii_start().starts_with(b":") {
+        return bytes;
+    }
+    memchr::memchr(b'\n', bytes).map_or(&[], |i| &bytes[i + 1..])
 }
 
 /// Whether a header is reported.
@@ -148,14 +165,16 @@ fn wanted(name: &HeaderName<'_>) -> Wanted {
 }
 
 /// Pushes the wanted headers of one header block. `raw` is the buffer the
-/// headers' offsets point into. A (name, value) pair already in `seen` is
-/// not pushed again; pushed pairs are added to it.
+/// headers' offsets point into. A (name, value) pair already in `seen` on
+/// entry (pushed from another source) is not pushed again; pushed pairs are
+/// added to it. Repeated fields of the block itself are all pushed.
 fn push_headers(
     headers: &[Header<'_>],
     raw: &[u8],
     seen: &mut Vec<(String, String)>,
     sink: &mut dyn Sink,
 ) -> Result<(), ExtractError> {
+    let prior = seen.len();
     for header in headers {
         let want = wanted(&header.name);
         if want == Wanted::Never {
@@ -176,7 +195,7 @@ fn push_headers(
             continue;
         }
         let name = written_name(raw, header);
-        if seen.iter().any(|(n, v)| n.eq_ignore_ascii_case(&name) && *v == text) {
+        if seen[..prior].iter().any(|(n, v)| n.eq_ignore_ascii_case(&name) && *v == text) {
             continue;
         }
         sink.text(Location::Header { name: name.clone() }, "", &text)?;
@@ -221,6 +240,7 @@ fn render_address(address: &Address<'_>) -> String {
         Address::Group(groups) => groups
             .iter()
             .map(|g| match g.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+                Some(name) if g.addresses.is_empty() => format!("{name}:;"),
                 Some(name) => format!("{name}: {};", list(&g.addresses)),
                 None => list(&g.addresses),
             })
@@ -418,16 +438,21 @@ fn html_to_text(html: &str) -> String {
                 pre = if closing { pre.saturating_sub(1) } else { pre + 1 };
                 new_line(&mut out, &mut space);
             }
+            "br" => {
+                trim_spaces(&mut out);
+                out.push('\n');
+                space = false;
+            }
             "td" | "th" if !closing => {
                 if !out.is_empty() && !out.ends_with(['\n', '\t']) {
                     out.push('\t');
                 }
                 space = false;
             }
-            "br" | "p" | "div" | "tr" | "li" | "ul" | "ol" | "dl" | "dt" | "dd" | "table" | "tbody" | "thead"
-            | "tfoot" | "caption" | "blockquote" | "hr" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "section"
-            | "article" | "header" | "footer" | "nav" | "aside" | "main" | "address" | "center" | "form"
-            | "fieldset" | "figure" | "figcaption" | "title" | "option" => new_line(&mut out, &mut space),
+            "p" | "div" | "tr" | "li" | "ul" | "ol" | "dl" | "dt" | "dd" | "table" | "tbody" | "thead" | "tfoot"
+            | "caption" | "blockquote" | "hr" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "section" | "article"
+            | "header" | "footer" | "nav" | "aside" | "main" | "address" | "center" | "form" | "fieldset"
+            | "figure" | "figcaption" | "title" | "option" => new_line(&mut out, &mut space),
             "a" if !closing => {
                 if let Some(href) = attribute(tag, "href") {
                     let href = decode_entities(href.trim()).into_owned();
@@ -504,16 +529,19 @@ fn find_ascii_ci(hay: &str, needle: &str) -> Option<usize> {
     None
 }
 
-/// Ends the current line unless it is already ended (one blank line at
-/// most).
+/// Ends the current line unless it is already ended.
 fn new_line(out: &mut String, space: &mut bool) {
-    while out.ends_with([' ', '\t']) {
-        out.pop();
-    }
-    if !out.is_empty() && !out.ends_with("\n\n") {
+    trim_spaces(out);
+    if !out.is_empty() && !out.ends_with('\n') {
         out.push('\n');
     }
     *space = false;
+}
+
+fn trim_spaces(out: &mut String) {
+    while out.ends_with([' ', '\t']) {
+        out.pop();
+    }
 }
 
 /// Appends text between tags, entities decoded, white space collapsed
@@ -583,10 +611,9 @@ fn named_entity(name: &str) -> Option<char> {
         "ordm", "raquo", "frac14", "frac12", "frac34", "iquest", "Agrave", "Aacute", "Acirc", "Atilde", "Auml",
         "Aring", "AElig", "Ccedil", "Egrave", "Eacute", "Ecirc", "Euml", "Igrave", "Iacute", "Icirc", "Iuml", "ETH",
         "Ntilde", "Ograve", "Oacute", "Ocirc", "Otilde", "Ouml", "times", "Oslash", "Ugrave", "Uacute", "Ucirc",
-        "Uuml", "Yacute", "THORN", "szlig", "agrave", "aacute", "acirc", "atilde", "auml", "aring", "aelig",
-        "ccedil", "egrave", "eacute", "ecirc", "euml", "igrave", "iacute", "icirc", "iuml", "eth", "ntilde",
-        "ograve", "oacute", "ocirc", "otilde", "ouml", "divide", "oslash", "ugrave", "uacute", "ucirc", "uuml",
-        "yacute", "thorn", "yuml",
+        "Uuml", "Yacute", "THORN", "szlig", "agrave", "aacute", "acirc", "atilde", "auml", "aring", "aelig", "ccedil",
+        "egrave", "eacute", "ecirc", "euml", "igrave", "iacute", "icirc", "iuml", "eth", "ntilde", "ograve", "oacute",
+        "ocirc", "otilde", "ouml", "divide", "oslash", "ugrave", "uacute", "ucirc", "uuml", "yacute", "thorn", "yuml",
     ];
     if let Some(i) = LATIN1.iter().position(|n| *n == name) {
         return char::from_u32(0xA0 + i as u32);
@@ -762,59 +789,13 @@ pub fn extract_msg(bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ExtractError
     let long = |longs: &[(u16, u32)], id: u16| longs.iter().find(|(i, _)| *i == id).map(|(_, v)| *v);
     msg.codepage = long(&root_longs, prop::MESSAGE_CODEPAGE).and_then(codepage_encoding);
     let internet_cp = long(&root_longs, prop::INTERNET_CPID).and_then(codepage_encoding);
-    let mut pushed = 0usize;
-    let mut seen: Vec<(String, String)> = Vec::new();
-    let mut header = |name: &str, value: String, sink: &mut dyn Sink| -> Result<(), ExtractError> {
-        if value.trim().is_empty() {
-            return Ok(());
-        }
-        pushed += 1;
-        sink.text(Location::Header { name: name.to_string() }, "", &value)?;
-        seen.push((name.to_string(), value));
-        Ok(())
-    };
-
-    let from = msg.person("", prop::SENT_REPRESENTING_NAME, &[prop::SENT_REPRESENTING_SMTP, prop::SENT_REPRESENTING_EMAIL]);
-    let sender = msg.person("", prop::SENDER_NAME, &[prop::SENDER_SMTP, prop::SENDER_EMAIL]);
-    match (from.is_empty(), sender.is_empty()) {
-        (false, false) if from != sender => {
-            header("From", from, sink)?;
-            header("Sender", sender, sink)?;
-        }
-        (false, _) => header("From", from, sink)?,
-        (true, _) => header("From", sender, sink)?,
-    }
-
-    let mut lists: [Vec<String>; 3] = Default::default();
-    let recipients = msg.children("__recip_version1.0_#");
-    for dir in &recipients {
-        let kind = long(&msg.longs(dir, false), prop::RECIPIENT_TYPE).unwrap_or(1) & 0xFF;
-        let who = msg.person(dir, prop::DISPLAY_NAME, &[prop::SMTP_ADDRESS, prop::EMAIL_ADDRESS]);
-        if !who.is_empty() {
-            lists[match kind {
-                2 => 1,
-                3 => 2,
-                _ => 0,
-            }]
-            .push(who);
-        }
-    }
-    let displays = [prop::DISPLAY_TO, prop::DISPLAY_CC, prop::DISPLAY_BCC];
-    for ((name, list), display) in ["To", "Cc", "Bcc"].into_iter().zip(lists).zip(displays) {
-        let value = if list.is_empty() { msg.string("", display).unwrap_or_default() } else { list.join(", ") };
-        header(name, value, sink)?;
-    }
-    let subject = msg.string("", prop::SUBJECT).unwrap_or_default();
-    header("Subject", subject, sink)?;
-    drop(header);
-
+    let mut seen = msg_headers(&mut msg, sink)?;
     if let Some(transport) = msg.string("", prop::TRANSPORT_HEADERS)
         && let Some(parsed) = MessageParser::default().parse_headers(transport.as_bytes())
     {
-        let before = seen.len();
         push_headers(parsed.headers(), transport.as_bytes(), &mut seen, sink)?;
-        pushed += seen.len() - before;
     }
+    let mut pushed = seen.len();
 
     if let Some(body) = msg_body(&mut msg, internet_cp) {
         pushed += 1;
@@ -830,6 +811,51 @@ pub fn extract_msg(bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ExtractError
         return Err(ExtractError::corrupt(MSG, "property streams unreadable"));
     }
     Ok(())
+}
+
+/// Pushes From, Sender, To, Cc, Bcc and Subject from the message's
+/// properties; returns the (name, value) pairs pushed.
+fn msg_headers(msg: &mut MsgFile<'_>, sink: &mut dyn Sink) -> Result<Vec<(String, String)>, ExtractError> {
+    let mut fields: Vec<(&str, String)> = Vec::new();
+    let from =
+        msg.person("", prop::SENT_REPRESENTING_NAME, &[prop::SENT_REPRESENTING_SMTP, prop::SENT_REPRESENTING_EMAIL]);
+    let sender = msg.person("", prop::SENDER_NAME, &[prop::SENDER_SMTP, prop::SENDER_EMAIL]);
+    match (from.is_empty(), sender.is_empty()) {
+        (false, false) if from != sender => {
+            fields.push(("From", from));
+            fields.push(("Sender", sender));
+        }
+        (false, _) => fields.push(("From", from)),
+        (true, _) => fields.push(("From", sender)),
+    }
+    let mut lists: [Vec<String>; 3] = Default::default();
+    for dir in msg.children("__recip_version1.0_#") {
+        let kind = msg.longs(&dir, false).iter().find(|(id, _)| *id == prop::RECIPIENT_TYPE).map_or(1, |(_, v)| *v);
+        let who = msg.person(&dir, prop::DISPLAY_NAME, &[prop::SMTP_ADDRESS, prop::EMAIL_ADDRESS]);
+        if !who.is_empty() {
+            // 1 To, 2 Cc, 3 Bcc; high bits are flags.
+            lists[match kind & 0xFF {
+                2 => 1,
+                3 => 2,
+                _ => 0,
+            }]
+            .push(who);
+        }
+    }
+    let displays = [prop::DISPLAY_TO, prop::DISPLAY_CC, prop::DISPLAY_BCC];
+    for ((name, list), display) in ["To", "Cc", "Bcc"].into_iter().zip(lists).zip(displays) {
+        let value = if list.is_empty() { msg.string("", display).unwrap_or_default() } else { list.join(", ") };
+        fields.push((name, value));
+    }
+    fields.push(("Subject", msg.string("", prop::SUBJECT).unwrap_or_default()));
+    let mut pushed = Vec::new();
+    for (name, value) in fields {
+        if !value.trim().is_empty() {
+            sink.text(Location::Header { name: name.to_string() }, "", &value)?;
+            pushed.push((name.to_string(), value));
+        }
+    }
+    Ok(pushed)
 }
 
 /// The body as text: plain, else HTML converted, else RTF converted.
@@ -1030,7 +1056,10 @@ impl MsgFile<'_> {
                 .collect();
             for name in names {
                 let mut data = Vec::new();
-                self.cfb.open_stream(format!("/__nameid_version1.0/{name}"))?.take(self.limit).read_to_end(&mut data)?;
+                self.cfb
+                    .open_stream(format!("/__nameid_version1.0/{name}"))?
+                    .take(self.limit)
+                    .read_to_end(&mut data)?;
                 copy(&mut out, &format!("/__nameid_version1.0/{name}"), &data)?;
             }
         }
@@ -1317,7 +1346,6 @@ fn rtf_to_text(rtf: &[u8], default_cp: &'static Encoding) -> String {
     out
 }
 
-
 #[cfg(test)]
 mod tests {
     use std::io::{Cursor, Write};
@@ -1459,7 +1487,8 @@ mod tests {
             ]
         );
         // The line break before a boundary belongs to the boundary.
-        let mut nested = crlf(&["From: Jens Hansen <jens@mottagare.dk>", "To: per.lund@exempel.se", "Subject: Svar", "", "Tak!"]);
+        let mut nested =
+            crlf(&["From: Jens Hansen <jens@mottagare.dk>", "To: per.lund@exempel.se", "Subject: Svar", "", "Tak!"]);
         nested.truncate(nested.len() - 2);
         assert_eq!(
             members(&c),
@@ -1469,5 +1498,453 @@ mod tests {
                 ("attached-message-3.eml".to_string(), nested),
             ]
         );
+    }
+
+    #[test]
+    fn html_only_message_is_read_as_text() {
+        let c = run(
+            extract_eml,
+            &crlf(&[
+                "From: asa@exempel.se",
+                "Subject: =?utf-8?q?Sch=C3=A9ma?=",
+                "Content-Type: text/html; charset=utf-8",
+                "",
+                "<html><head><style>p { color: red }</style></head><body>",
+                "<p>Hej <b>Åsa</b>,</p><table><tr><td>19850101-1234</td><td>070-123&nbsp;45&nbsp;67</td></tr></table>",
+                "<p>Mejla <a href=\"mailto:asa@exempel.se\">mig</a> &amp; ring &#229;&#xE4;&ouml;.</p></body></html>",
+            ]),
+        );
+        assert_eq!(
+            c.texts(),
+            vec![
+                t("header From", "asa@exempel.se"),
+                t("header Subject", "Schéma"),
+                t(
+                    "body 1, line 1",
+                    "Hej Åsa,\n19850101-1234\t070-123 45 67\nMejla mig & ring åäö.\nmailto:asa@exempel.se"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn html_conversion_is_linear_and_keeps_tokens_apart() {
+        // Deep nesting that makes html2text take minutes.
+        let deep = "<div>".repeat(200_000) + "x" + &"</div>".repeat(200_000);
+        assert_eq!(html_to_text(&deep), "x");
+        assert_eq!(html_to_text("<td>850101</td><td>1234</td>"), "850101\t1234");
+        assert_eq!(html_to_text("a<br>b<script>var x = '<p>';</script>c<!-- d -->e"), "a\nbce");
+        assert_eq!(html_to_text("<pre>  1\n  2</pre>x &unknown; &#99999999; &"), "  1\n  2\nx &unknown; \u{FFFD} &");
+        assert_eq!(
+            html_to_text("<a href='tel:+46701234567' title=\"a>b\">ring</a> <img alt=\"Åsa\">"),
+            "ring Åsa\ntel:+46701234567"
+        );
+        assert_eq!(html_to_text("<p>unterminated <b"), "unterminated");
+    }
+
+    #[test]
+    fn attachment_names_and_bytes() {
+        let c = run(
+            extract_eml,
+            &crlf(&[
+                "From: a@exempel.se",
+                "Content-Type: multipart/mixed; boundary=b",
+                "",
+                "--b",
+                "Content-Type: text/plain",
+                "",
+                "Se bilagor.",
+                "--b",
+                "Content-Type: text/plain; charset=iso-8859-1",
+                "Content-Disposition: attachment; filename*=iso-8859-1''%D6versikt.txt",
+                "Content-Transfer-Encoding: quoted-printable",
+                "",
+                "=D6rebro;19850101-1234",
+                "--b",
+                "Content-Type: text/csv",
+                "Content-Disposition: attachment",
+                "",
+                "namn;cpr",
+                "--b",
+                "Content-Type: application/octet-stream; name=\"=?utf-8?q?l=C3=B6ner.xlsx?=\"",
+                "Content-Transfer-Encoding: base64",
+                "",
+                "UEsDBA==",
+                "--b--",
+            ]),
+        );
+        assert_eq!(c.texts(), vec![t("header From", "a@exempel.se"), t("body 1, line 1", "Se bilagor.")]);
+        assert_eq!(
+            members(&c),
+            vec![
+                ("Översikt.txt".to_string(), b"\xD6rebro;19850101-1234".to_vec()),
+                ("attachment-2.csv".to_string(), b"namn;cpr".to_vec()),
+                ("löner.xlsx".to_string(), b"PK\x03\x04".to_vec()),
+            ]
+        );
+    }
+
+    #[test]
+    fn headers_without_at_and_identifiers_are_not_read() {
+        let c = run(
+            extract_eml,
+            &crlf(&[
+                "Message-ID: <a.b@exempel.se>",
+                "In-Reply-To: <c.d@exempel.se>",
+                "Date: Mon, 3 Mar 2025 10:00:00 +0100",
+                "From: Undisclosed recipients:;",
+                "To: Kunder: asa@exempel.se, Per <per@exempel.se>;",
+                "Delivered-To: jens@mottagare.dk",
+                "X-Sender: =?utf-8?q?J=C3=B8rgen?= <jorgen@exempel.dk>",
+                "X-Spam: no",
+                "",
+                "",
+            ]),
+        );
+        assert_eq!(
+            c.texts(),
+            vec![
+                t("header From", "Undisclosed recipients:;"),
+                t("header To", "Kunder: asa@exempel.se, Per <per@exempel.se>;"),
+                t("header Delivered-To", "jens@mottagare.dk"),
+                t("header X-Sender", "Jørgen <jorgen@exempel.dk>"),
+            ]
+        );
+    }
+
+    #[test]
+    fn unparseable_mail_is_an_error() {
+        let mut c = Collect::default();
+        assert!(matches!(extract_eml(b"", &mut c), Err(ExtractError::Corrupt { .. })));
+        assert!(matches!(extract_mbox(b"\n\n", &mut c), Err(ExtractError::Corrupt { .. })));
+        assert!(matches!(extract_msg(b"not a compound file", &mut c), Err(ExtractError::Corrupt { .. })));
+        assert!(c.events.is_empty());
+    }
+
+    const MBOX: &str = "From asa@exempel.se Mon Mar  3 10:00:00 2025\n\
+        From: asa@exempel.se\n\
+        Subject: Ett\n\
+        \n\
+        Rad 1\n\
+        >From Stockholm med k\u{e4}rlek\n\
+        >>From here\n\
+        From here on, no split (no blank line before).\n\
+        \n\
+        From the text after a blank line, no header next: no split\n\
+        \n\
+        From jens@mottagare.dk Mon Mar  3 11:00:00 2025\n\
+        From: jens@mottagare.dk\n\
+        Subject: Tv\u{e5}\n\
+        \n\
+        CPR 010190-1234\n";
+
+    #[test]
+    fn mbox_messages_are_members() {
+        let c = run(extract_mbox, MBOX.as_bytes());
+        let one = "From: asa@exempel.se\nSubject: Ett\n\nRad 1\nFrom Stockholm med k\u{e4}rlek\n>From here\n\
+                   From here on, no split (no blank line before).\n\n\
+                   From the text after a blank line, no header next: no split\n";
+        let two = "From: jens@mottagare.dk\nSubject: Tv\u{e5}\n\nCPR 010190-1234";
+        assert_eq!(
+            members(&c),
+            vec![
+                ("message-1.eml".to_string(), one.as_bytes().to_vec()),
+                ("message-2.eml".to_string(), two.as_bytes().to_vec())
+            ]
+        );
+        assert!(c.texts().is_empty());
+        // Each message reads as mail.
+        for (_, bytes) in members(&c) {
+            assert_eq!(crate::extract::sniff("message.eml", &bytes), crate::extract::Format::Eml);
+        }
+    }
+
+    /// Writes minimal `.msg` files: property streams `__substg1.0_IIIITTTT`
+    /// and `__properties_version1.0` in a version 3 compound file.
+    struct MsgBuilder(cfb::CompoundFile<Cursor<Vec<u8>>>);
+
+    impl MsgBuilder {
+        fn new() -> MsgBuilder {
+            MsgBuilder(cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new())).unwrap())
+        }
+        fn storage(&mut self, path: &str) -> &mut Self {
+            self.0.create_storage(path).unwrap();
+            self
+        }
+        fn stream(&mut self, path: &str, data: &[u8]) -> &mut Self {
+            self.0.create_stream(path).unwrap().write_all(data).unwrap();
+            self
+        }
+        fn unicode(&mut self, dir: &str, id: u16, text: &str) -> &mut Self {
+            let data: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            self.stream(&format!("{dir}/__substg1.0_{id:04X}001F"), &data)
+        }
+        fn string8(&mut self, dir: &str, id: u16, data: &[u8]) -> &mut Self {
+            self.stream(&format!("{dir}/__substg1.0_{id:04X}001E"), data)
+        }
+        fn binary(&mut self, dir: &str, id: u16, data: &[u8]) -> &mut Self {
+            self.stream(&format!("{dir}/__substg1.0_{id:04X}0102"), data)
+        }
+        /// `__properties_version1.0` with a zeroed header of `header` bytes
+        /// (32 message, 24 embedded message, 8 recipient or attachment) and
+        /// one 16-byte entry per 32-bit property: tag (type 0x0003, id),
+        /// flags 2 (readable), value, 4 zero bytes.
+        fn longs(&mut self, dir: &str, header: usize, props: &[(u16, u32)]) -> &mut Self {
+            let mut data = vec![0u8; header];
+            for &(id, value) in props {
+                data.extend_from_slice(&(u32::from(id) << 16 | 0x0003).to_le_bytes());
+                data.extend_from_slice(&2u32.to_le_bytes());
+                data.extend_from_slice(&value.to_le_bytes());
+                data.extend_from_slice(&[0; 4]);
+            }
+            self.stream(&format!("{dir}/__properties_version1.0"), &data)
+        }
+        fn finish(mut self) -> Vec<u8> {
+            self.0.flush().unwrap();
+            self.0.into_inner().into_inner()
+        }
+    }
+
+    const RECIP0: &str = "/__recip_version1.0_#00000000";
+    const RECIP1: &str = "/__recip_version1.0_#00000001";
+    const ATTACH0: &str = "/__attach_version1.0_#00000000";
+    const ATTACH1: &str = "/__attach_version1.0_#00000001";
+    const ATTACH2: &str = "/__attach_version1.0_#00000002";
+    const TRANSPORT: &str = "Received: from mail.exempel.se ([192.0.2.10])\r\n\tby mx.mottagare.dk; Mon, 3 Mar 2025 10:00:00 +0100\r\n\
+        From: =?utf-8?q?=C3=85sa_=C3=96berg?= <asa@exempel.se>\r\nTo: Jens Hansen <jens@mottagare.dk>\r\n\
+        Reply-To: asa.privat@exempel.se\r\nMessage-ID: <1@exempel.se>\r\n\r\n";
+
+    /// The smallest message: subject, body, sender, one To recipient.
+    fn simple_msg() -> Vec<u8> {
+        let mut b = MsgBuilder::new();
+        b.unicode("", prop::SUBJECT, "Kundärende 4711")
+            .unicode("", prop::BODY, "Hej!\r\nPersonnummer 19850101-1234.\r\n")
+            .unicode("", prop::SENDER_NAME, "Åsa Öberg")
+            .unicode("", prop::SENDER_EMAIL, "asa@exempel.se")
+            .storage(RECIP0)
+            .unicode(RECIP0, prop::DISPLAY_NAME, "Jens Hansen")
+            .unicode(RECIP0, prop::SMTP_ADDRESS, "jens@mottagare.dk");
+        b.finish()
+    }
+
+    fn full_msg() -> Vec<u8> {
+        let mut b = MsgBuilder::new();
+        b.unicode("", prop::SUBJECT, "Kundärende 4711")
+            .unicode("", prop::BODY, "Hej!\r\nPersonnummer 19850101-1234.\r\n")
+            .unicode("", prop::SENDER_NAME, "Åsa Öberg")
+            .unicode("", prop::SENDER_EMAIL, "asa@exempel.se")
+            .unicode("", prop::TRANSPORT_HEADERS, TRANSPORT)
+            .longs("", 32, &[(prop::MESSAGE_CODEPAGE, 1252)])
+            .storage(RECIP0)
+            .unicode(RECIP0, prop::DISPLAY_NAME, "Jens Hansen")
+            .unicode(RECIP0, prop::SMTP_ADDRESS, "jens@mottagare.dk")
+            .longs(RECIP0, 8, &[(prop::RECIPIENT_TYPE, 1)])
+            .storage(RECIP1)
+            .unicode(RECIP1, prop::DISPLAY_NAME, "Per Lund")
+            .unicode(RECIP1, prop::EMAIL_ADDRESS, "/O=EXEMPEL/OU=ADMIN/CN=RECIPIENTS/CN=PER.LUND")
+            .longs(RECIP1, 8, &[(prop::RECIPIENT_TYPE, 2)])
+            .storage(ATTACH0)
+            .unicode(ATTACH0, prop::ATTACH_LONG_FILENAME, "kunder.csv")
+            .binary(ATTACH0, prop::ATTACH_DATA, b"namn;cpr\r\nS\xF8ren;010190-1234\r\n")
+            .longs(ATTACH0, 8, &[(prop::ATTACH_METHOD, 1)]);
+        // An embedded message, with a recipient of its own.
+        let inner = format!("{ATTACH1}/__substg1.0_3701000D");
+        let inner_recip = format!("{inner}{RECIP0}");
+        b.storage(ATTACH1)
+            .unicode(ATTACH1, prop::DISPLAY_NAME, "Vidarebefordrat")
+            .longs(ATTACH1, 8, &[(prop::ATTACH_METHOD, 5)])
+            .storage(&inner)
+            .unicode(&inner, prop::SUBJECT, "Vidarebefordrat")
+            .unicode(&inner, prop::BODY, "CPR 010190-1234")
+            .unicode(&inner, prop::SENDER_NAME, "Søren Jensen")
+            .unicode(&inner, prop::SENDER_EMAIL, "soren@exempel.dk")
+            .longs(&inner, 24, &[(prop::MESSAGE_CODEPAGE, 1252)])
+            .storage(&inner_recip)
+            .unicode(&inner_recip, prop::DISPLAY_NAME, "Inre Mottagare")
+            .unicode(&inner_recip, prop::SMTP_ADDRESS, "inre@exempel.dk")
+            .longs(&inner_recip, 8, &[(prop::RECIPIENT_TYPE, 1)]);
+        // An attachment by reference.
+        b.storage(ATTACH2).unicode(ATTACH2, prop::ATTACH_LONG_FILENAME, "lista.xlsx").longs(
+            ATTACH2,
+            8,
+            &[(prop::ATTACH_METHOD, 4)],
+        );
+        b.finish()
+    }
+
+    #[test]
+    fn msg_headers_body_attachments_and_embedded_message() {
+        let bytes = full_msg();
+        assert_eq!(crate::extract::sniff("x.msg", &bytes), crate::extract::Format::Msg);
+        let c = run(extract_msg, &bytes);
+        assert_eq!(
+            c.texts(),
+            vec![
+                t("header From", "Åsa Öberg <asa@exempel.se>"),
+                t("header To", "Jens Hansen <jens@mottagare.dk>"),
+                t("header Cc", "Per Lund </O=EXEMPEL/OU=ADMIN/CN=RECIPIENTS/CN=PER.LUND>"),
+                t("header Subject", "Kundärende 4711"),
+                t(
+                    "header Received",
+                    "from mail.exempel.se ([192.0.2.10]) by mx.mottagare.dk; Mon, 3 Mar 2025 10:00:00 +0100"
+                ),
+                t("header Reply-To", "asa.privat@exempel.se"),
+                t("body 1, line 1", "Hej!\r\nPersonnummer 19850101-1234.\r\n"),
+            ]
+        );
+        let members = members(&c);
+        assert_eq!(members.len(), 2);
+        assert_eq!(members[0], ("kunder.csv".to_string(), b"namn;cpr\r\nS\xF8ren;010190-1234\r\n".to_vec()));
+        assert_eq!(members[1].0, "attached-message-2.msg");
+        assert!(c.events.contains(&Event::Status(
+            "lista.xlsx".to_string(),
+            FileStatus::Skipped("attachment stored by reference, not in the message".to_string())
+        )));
+        // The embedded message is a .msg of its own, with its own recipient.
+        let inner = &members[1].1;
+        assert_eq!(crate::extract::sniff(&members[1].0, inner), crate::extract::Format::Msg);
+        let c = run(extract_msg, inner);
+        assert_eq!(
+            c.texts(),
+            vec![
+                t("header From", "Søren Jensen <soren@exempel.dk>"),
+                t("header To", "Inre Mottagare <inre@exempel.dk>"),
+                t("header Subject", "Vidarebefordrat"),
+                t("body 1, line 1", "CPR 010190-1234"),
+            ]
+        );
+        // Its property stream got the 32-byte header of a top-level message.
+        let mut cfb = cfb::CompoundFile::open(Cursor::new(inner.as_slice())).unwrap();
+        assert_eq!(cfb.open_stream("/__properties_version1.0").unwrap().len(), 48);
+    }
+
+    #[test]
+    fn minimal_msg_is_also_what_msg_parser_reads() {
+        let bytes = simple_msg();
+        let c = run(extract_msg, &bytes);
+        assert_eq!(
+            c.texts(),
+            vec![
+                t("header From", "Åsa Öberg <asa@exempel.se>"),
+                t("header To", "Jens Hansen <jens@mottagare.dk>"),
+                t("header Subject", "Kundärende 4711"),
+                t("body 1, line 1", "Hej!\r\nPersonnummer 19850101-1234.\r\n"),
+            ]
+        );
+        let outlook = msg_parser::Outlook::from_slice(&bytes).expect("msg_parser reads it");
+        assert_eq!(outlook.subject, "Kundärende 4711");
+        assert_eq!(outlook.body, "Hej!\r\nPersonnummer 19850101-1234.\r\n");
+        assert_eq!((outlook.sender.name.as_str(), outlook.sender.email.as_str()), ("Åsa Öberg", "asa@exempel.se"));
+        assert_eq!(outlook.to.len(), 1);
+        assert_eq!(outlook.to[0].email, "jens@mottagare.dk");
+    }
+
+    #[test]
+    fn msg_8bit_strings_use_the_message_code_page() {
+        let mut b = MsgBuilder::new();
+        b.string8("", prop::SUBJECT, b"Kund\xE4rende")
+            .string8("", prop::BODY, b"P\xE5 \xD6land\0")
+            .string8("", prop::SENDER_NAME, b"\xC5sa")
+            .longs("", 32, &[(prop::MESSAGE_CODEPAGE, 1252)]);
+        let c = run(extract_msg, &b.finish());
+        assert_eq!(
+            c.texts(),
+            vec![t("header From", "Åsa"), t("header Subject", "Kundärende"), t("body 1, line 1", "På Öland")]
+        );
+        // Cyrillic code page.
+        let mut b = MsgBuilder::new();
+        b.string8("", prop::SUBJECT, b"\xC8\xE2\xE0\xED").longs("", 32, &[(prop::MESSAGE_CODEPAGE, 1251)]);
+        assert_eq!(run(extract_msg, &b.finish()).texts(), vec![t("header Subject", "Иван")]);
+    }
+
+    #[test]
+    fn msg_without_plain_body_uses_html_then_rtf() {
+        let mut b = MsgBuilder::new();
+        b.binary("", prop::HTML, "<p>Hej Åsa</p><p>19850101-1234</p>".as_bytes()).binary(
+            "",
+            prop::RTF_COMPRESSED,
+            &stored_rtf(b"{\\rtf1 not used}"),
+        );
+        assert_eq!(run(extract_msg, &b.finish()).texts(), vec![t("body 1, line 1", "Hej Åsa\n19850101-1234")]);
+
+        let rtf = b"{\\rtf1\\ansi\\ansicpg1252{\\fonttbl{\\f0 Arial;}}{\\*\\htmltag <p>}\\f0 Hej \\'c5sa!\\par \
+                    CPR 010190-1234 \\u8364?\\uc2\\u8364 xy\\par}";
+        let mut b = MsgBuilder::new();
+        b.binary("", prop::RTF_COMPRESSED, &stored_rtf(rtf));
+        assert_eq!(run(extract_msg, &b.finish()).texts(), vec![t("body 1, line 1", "Hej Åsa!\nCPR 010190-1234 €€\n")]);
+    }
+
+    /// `PidTagRtfCompressed` holding `rtf` uncompressed (`MELA`).
+    fn stored_rtf(rtf: &[u8]) -> Vec<u8> {
+        let mut data = Vec::new();
+        data.extend_from_slice(&(rtf.len() as u32 + 12).to_le_bytes());
+        data.extend_from_slice(&(rtf.len() as u32).to_le_bytes());
+        data.extend_from_slice(b"MELA");
+        data.extend_from_slice(&[0; 4]);
+        data.extend_from_slice(rtf);
+        data
+    }
+
+    #[test]
+    fn rtf_decompression_matches_the_specification_example() {
+        // MS-OXRTFCP 3.1.1.
+        let compressed = [
+            0x2d, 0x00, 0x00, 0x00, 0x2b, 0x00, 0x00, 0x00, 0x4c, 0x5a, 0x46, 0x75, 0xf1, 0xc5, 0xc7, 0xa7, 0x03, 0x00,
+            0x0a, 0x00, 0x72, 0x63, 0x70, 0x67, 0x31, 0x32, 0x35, 0x42, 0x32, 0x0a, 0xf3, 0x20, 0x68, 0x65, 0x6c, 0x09,
+            0x00, 0x20, 0x62, 0x77, 0x05, 0xb0, 0x6c, 0x64, 0x7d, 0x0a, 0x80, 0x0f, 0xa0,
+        ];
+        let rtf = decompress_rtf(&compressed).unwrap();
+        assert_eq!(rtf, b"{\\rtf1\\ansi\\ansicpg1252\\pard hello world}\r\n");
+        assert_eq!(rtf_to_text(&rtf, encoding_rs::WINDOWS_1252), "hello world");
+        assert_eq!(decompress_rtf(b"short"), None);
+        assert_eq!(decompress_rtf(&[0u8; 20]), None);
+    }
+
+    /// Runs `f` on every prefix of `sample` and on copies with one byte
+    /// changed at every position: it may fail, but must return.
+    fn survives_damage(f: fn(&[u8], &mut dyn Sink) -> Result<(), ExtractError>, sample: &[u8], step: usize) {
+        for len in (0..sample.len()).step_by(step) {
+            let _ = f(&sample[..len], &mut Collect::default());
+        }
+        let mut copy = sample.to_vec();
+        for i in (0..sample.len()).step_by(step) {
+            for mask in [0x01, 0x20, 0x80, 0xFF] {
+                copy[i] ^= mask;
+                let _ = f(&copy, &mut Collect::default());
+                copy[i] ^= mask;
+            }
+        }
+    }
+
+    #[test]
+    fn damaged_mail_never_panics() {
+        survives_damage(extract_eml, &crlf(LATIN1_QP), 1);
+        survives_damage(extract_eml, &crlf(MIXED), 1);
+        survives_damage(extract_mbox, MBOX.as_bytes(), 1);
+        survives_damage(extract_msg, &full_msg(), 13);
+    }
+
+    #[test]
+    fn corpus_mails() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/eml/mikel-mail-fixtures");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            eprintln!("corpus_mails: {} not found, skipped", dir.display());
+            return;
+        };
+        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let bytes = std::fs::read(&path).unwrap();
+            let format = crate::extract::sniff(&name, &bytes);
+            let mut c = Collect::default();
+            let result = extract_eml(&bytes, &mut c);
+            let texts = c.texts().len();
+            let members = members(&c).len();
+            // Counts only: the corpus holds addresses.
+            eprintln!("{name}: sniffed {format:?}, {result:?}, {texts} texts, {members} members");
+            assert!(result.is_ok(), "{name}");
+            assert!(texts > 0, "{name}");
+        }
     }
 }
