@@ -113,9 +113,28 @@ pub fn extract_eml(bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ExtractError
     let Some(message) = MessageParser::default().parse(bytes) else {
         return Err(ExtractError::corrupt(EML, "no header fields"));
     };
-    push_headers(message.headers(), bytes, &mut Vec::new(), sink)?;
-    push_bodies(&message, sink)?;
-    push_attachments(&message, bytes, sink)
+    let result = push_headers(message.headers(), bytes, &mut Vec::new(), sink)
+        .and_then(|()| push_bodies(&message, sink))
+        .and_then(|()| push_attachments(&message, bytes, sink));
+    drop_flat(message);
+    result
+}
+
+/// Drops a parsed message without recursion. mail-parser nests a
+/// `message/rfc822` part's message inside the part, and dropping 50 000
+/// nested messages (1.6 MB of `Content-Type: message/rfc822` header blocks)
+/// the ordinary way overflows the stack, which aborts the whole process.
+fn drop_flat(message: Message<'_>) {
+    let mut stack = vec![message];
+    while let Some(mut message) = stack.pop() {
+        for part in &mut message.parts {
+            if matches!(part.body, PartType::Message(_))
+                && let PartType::Message(inner) = std::mem::take(&mut part.body)
+            {
+                stack.push(inner);
+            }
+        }
+    }
 }
 
 /// `bytes` without a leading mbox `From ` envelope line (a single message
@@ -386,6 +405,7 @@ fn clean_name(name: &str) -> String {
 fn html_to_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len() / 2);
     let mut links: Vec<String> = Vec::new();
+    let mut link_set = std::collections::HashSet::new();
     let mut rest = html;
     let mut skip_until: Option<&str> = None;
     let mut pre = 0usize;
@@ -407,6 +427,12 @@ fn html_to_text(html: &str) -> String {
         };
         push_html_text(&mut out, &rest[..lt], pre > 0, &mut space);
         rest = &rest[lt..];
+        // `<` not followed by a tag name, `/`, `!` or `?` is text ("a < b").
+        if !rest[1..].starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?')) {
+            push_html_text(&mut out, "<", pre > 0, &mut space);
+            rest = &rest[1..];
+            continue;
+        }
         if rest.starts_with("<!--") {
             rest = rest.find("-->").map_or("", |i| &rest[i + 3..]);
             continue;
@@ -457,7 +483,7 @@ fn html_to_text(html: &str) -> String {
                 if let Some(href) = attribute(tag, "href") {
                     let href = decode_entities(href.trim()).into_owned();
                     let lower = href.to_ascii_lowercase();
-                    if (lower.starts_with("mailto:") || lower.starts_with("tel:")) && !links.contains(&href) {
+                    if (lower.starts_with("mailto:") || lower.starts_with("tel:")) && link_set.insert(href.clone()) {
                         links.push(href);
                     }
                 }
@@ -478,16 +504,21 @@ fn html_to_text(html: &str) -> String {
     text
 }
 
-/// Index of the `>` that ends the tag at the start of `s` (quotes
-/// respected).
+/// Index of the `>` that ends the tag at the start of `s`, skipping quoted
+/// attribute values (a quote opens one only right after `=`).
 fn tag_end(s: &str) -> Option<usize> {
     let mut quote = None;
+    let mut after_equals = false;
     for (i, c) in s.char_indices().skip(1) {
         match (quote, c) {
-            (None, '"' | '\'') => quote = Some(c),
             (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') if after_equals => quote = Some(c),
             (None, '>') => return Some(i),
             _ => {}
+        }
+        if !c.is_whitespace() {
+            after_equals = quote.is_none() && c == '=';
         }
     }
     None
@@ -1286,7 +1317,7 @@ fn rtf_to_text(rtf: &[u8], default_cp: &'static Encoding) -> String {
                         "ldblquote" => "\u{201C}",
                         "rdblquote" => "\u{201D}",
                         "bullet" => "\u{2022}",
-                        "u" => {
+                        "u" if param.is_some() => {
                             flush(&mut pending, &mut out, enc);
                             let code = param.unwrap_or(0);
                             let code = if code < 0 { code + 65536 } else { code };
@@ -1540,6 +1571,7 @@ mod tests {
             "ring Åsa\ntel:+46701234567"
         );
         assert_eq!(html_to_text("<p>unterminated <b"), "unterminated");
+        assert_eq!(html_to_text("1 < 2 <p class=don't>&lt;3</p>"), "1 < 2\n<3");
     }
 
     #[test]
@@ -1946,5 +1978,22 @@ mod tests {
             assert!(result.is_ok(), "{name}");
             assert!(texts > 0, "{name}");
         }
+    }
+
+    #[test]
+    fn deeply_nested_messages_do_not_overflow_the_stack() {
+        let mut mail = b"From: a@exempel.se\r\n".to_vec();
+        // The outer message's body: the first nested message's header.
+        let nested_at = mail.len() + 32;
+        for _ in 0..50_000 {
+            mail.extend_from_slice(b"Content-Type: message/rfc822\r\n\r\n");
+        }
+        mail.extend_from_slice(b"Subject: x\r\n\r\nbody\r\n");
+        // The size of a spawned thread's stack.
+        let worker = std::thread::Builder::new().stack_size(2 << 20);
+        let input = mail.clone();
+        let c = worker.spawn(move || run(extract_eml, &input)).unwrap().join().unwrap();
+        assert_eq!(c.texts(), vec![t("header From", "a@exempel.se")]);
+        assert_eq!(members(&c), vec![("attached-message-1.eml".to_string(), mail[nested_at..].to_vec())]);
     }
 }
