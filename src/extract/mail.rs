@@ -1969,6 +1969,7 @@ mod tests {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             let bytes = std::fs::read(&path).unwrap();
             let format = crate::extract::sniff(&name, &bytes);
+            assert!(matches!(format, crate::extract::Format::Eml | crate::extract::Format::Mbox), "{name}: {format:?}");
             let mut c = Collect::default();
             let result = extract_eml(&bytes, &mut c);
             let texts = c.texts().len();
