@@ -16,10 +16,13 @@
 //! message identifiers (Message-ID, In-Reply-To, References, Content-ID,
 //! Resent-Message-ID: machine ids that look like e-mail addresses); the HTML
 //! version of a part that has a plain-text alternative; MIME preambles and
-//! epilogues; encrypted or signed content beyond what is in clear (S/MIME and
-//! PGP parts go to the dispatcher as opaque members); MSG properties other
-//! than those listed, and attachments stored by reference (reported as
-//! skipped members).
+//! epilogues; uuencoded content (passed on as text); encrypted or signed
+//! content beyond what is in clear (S/MIME, PGP and TNEF `winmail.dat` parts
+//! go to the dispatcher as opaque members); multi-byte charsets (Shift_JIS,
+//! EUC-KR, GBK, Big5...) unless mail-parser's `full_encoding` feature is on,
+//! else they decode lossily (ASCII such as digits and addresses survives);
+//! MSG properties other than those listed, and attachments stored by
+//! reference (reported as skipped members).
 
 use std::borrow::Cow;
 use std::io::{Cursor, Read, Write};
