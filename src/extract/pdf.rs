@@ -56,6 +56,10 @@ const MAX_MAP_ENTRIES: usize = 200_000;
 const MAX_STATE_STACK: usize = 1024;
 /// Decompressed Form XObjects kept for reuse across pages, in bytes.
 const FORM_CACHE_BYTES: usize = 64 << 20;
+/// Most bytes decompressed for fonts (CMaps, font programs) in one document.
+const MAX_FONT_BYTES: usize = 128 << 20;
+/// Operations between two calls that let the sink check its time limit.
+const CHECKPOINT_OPS: u64 = 1 << 20;
 /// Most nodes visited in the embedded-files name tree.
 const MAX_NAME_NODES: usize = 10_000;
 /// The document information entries read, in the order they are pushed.
@@ -502,11 +506,11 @@ enum FontKind {
     /// Type0 with a CMap.
     Composite {
         codes: Codes,
-        to_unicode: Option<Box<CMap>>,
+        to_unicode: Option<Rc<CMap>>,
         /// Codes are UTF-16 units (a `Uni…-UCS2`/`UTF16` CMap).
         ucs2: bool,
         /// Code → CID when the encoding CMap is not Identity.
-        cids: Option<Box<CMap>>,
+        cids: Option<Rc<CMap>>,
         /// Sorted (low CID, high CID, width) from `/W`.
         widths: Vec<(u32, u32, f64)>,
         default_width: f64,
@@ -1041,6 +1045,14 @@ struct Pdf<'d> {
     glyph_names: HashMap<Vec<u8>, Option<String>>,
     forms: HashMap<ObjectId, Rc<Vec<u8>>>,
     form_bytes: usize,
+    /// CMap streams parsed, by object (fonts often share them).
+    cmaps: HashMap<ObjectId, Option<Rc<CMap>>>,
+    /// Built-in encodings of Type1 font programs, by object.
+    builtins: HashMap<ObjectId, Option<Rc<Vec<Box<str>>>>>,
+    /// Bytes decompressed for fonts so far.
+    font_bytes: usize,
+    /// Bytes decompressed but not yet charged to the sink.
+    uncharged: u64,
     /// A WinAnsi Helvetica for text shown without a usable font.
     fallback: Rc<Font>,
     /// Glyphs shown, and those without Unicode text.
@@ -1057,6 +1069,10 @@ impl<'d> Pdf<'d> {
             glyph_names: HashMap::new(),
             forms: HashMap::new(),
             form_bytes: 0,
+            cmaps: HashMap::new(),
+            builtins: HashMap::new(),
+            font_bytes: 0,
+            uncharged: 0,
             fallback: Rc::new(Font {
                 kind: FontKind::Composite {
                     codes: Codes::Two,
@@ -1080,6 +1096,7 @@ impl<'d> Pdf<'d> {
     /// its visible annotations.
     fn page(&mut self, id: ObjectId, sink: &mut dyn Sink) -> Result<PageRun, ExtractError> {
         let doc = self.doc;
+        self.settle(sink)?;
         let mut run = PageRun::new();
         let Ok(page) = doc.get_dictionary(id) else {
             run.damaged = true;
@@ -1203,6 +1220,9 @@ impl<'d> Pdf<'d> {
             if run.ops > MAX_PAGE_OPS {
                 run.limit = Some("too many drawing operations");
             }
+            if run.ops.is_multiple_of(CHECKPOINT_OPS) {
+                self.settle(sink)?;
+            }
             if run.stopped() {
                 break;
             }
@@ -1235,6 +1255,9 @@ impl<'d> Pdf<'d> {
                     if let (Some(Object::Name(name)), Some(size)) = (o.first(), o.get(1).and_then(number)) {
                         run.state.font = Some(self.font(resources, name));
                         run.state.size = size;
+                        if self.uncharged > 0 {
+                            self.settle(sink)?;
+                        }
                     }
                 }
                 "Tc" => run.state.char_space = numbers::<1>(o).map_or(run.state.char_space, |[v]| v),
@@ -1477,11 +1500,35 @@ impl<'d> Pdf<'d> {
         font
     }
 
-    /// A parsed CMap stream under `key` of `dict`.
-    fn cmap(&self, dict: &Dictionary, key: &[u8]) -> Option<CMap> {
-        let stream = dict.get_deref(key, self.doc).ok()?.as_stream().ok()?;
-        let data = decode_stream(stream, MAX_CMAP).ok()?;
-        Some(parse_cmap(&data))
+    /// A parsed CMap stream under `key` of `dict`, parsed once per stream.
+    fn cmap(&mut self, dict: &Dictionary, key: &[u8]) -> Option<Rc<CMap>> {
+        let (id, stream) = match self.doc.dereference(dict.get(key).ok()?).ok()? {
+            (id, Object::Stream(s)) => (id, s),
+            _ => return None,
+        };
+        if let Some(cached) = id.and_then(|id| self.cmaps.get(&id)) {
+            return cached.clone();
+        }
+        let cmap = self.font_data(stream).map(|data| Rc::new(parse_cmap(&data)));
+        if let Some(id) = id {
+            self.cmaps.insert(id, cmap.clone());
+        }
+        cmap
+    }
+
+    /// A font-related stream decompressed within the document's font budget.
+    fn font_data(&mut self, stream: &Stream) -> Option<Vec<u8>> {
+        let room = MAX_FONT_BYTES.saturating_sub(self.font_bytes).min(MAX_CMAP);
+        let data = decode_stream(stream, room).ok()?;
+        self.font_bytes += data.len();
+        self.uncharged += data.len() as u64;
+        Some(data)
+    }
+
+    /// Charges decompressed bytes to the sink; also the point where the sink
+    /// may stop a file that takes too long.
+    fn settle(&mut self, sink: &mut dyn Sink) -> Result<(), ExtractError> {
+        sink.charge(std::mem::take(&mut self.uncharged), None)
     }
 
     /// The 256 characters of a named simple encoding, from lopdf's tables.
@@ -1524,11 +1571,25 @@ impl<'d> Pdf<'d> {
 
     /// The encoding in the clear-text part of an embedded Type1 font
     /// program (`dup 12 /fi put` entries), when it has its own.
-    fn builtin_encoding(&mut self, dict: &Dictionary) -> Option<Vec<Box<str>>> {
+    fn builtin_encoding(&mut self, dict: &Dictionary) -> Option<Rc<Vec<Box<str>>>> {
         let doc = self.doc;
         let descriptor = dict.get_deref(b"FontDescriptor", doc).ok()?.as_dict().ok()?;
-        let program = descriptor.get_deref(b"FontFile", doc).ok()?.as_stream().ok()?;
-        let data = decode_stream(program, MAX_CMAP).ok()?;
+        let (id, program) = match doc.dereference(descriptor.get(b"FontFile").ok()?).ok()? {
+            (Some(id), Object::Stream(s)) => (id, s),
+            _ => return None,
+        };
+        if let Some(cached) = self.builtins.get(&id) {
+            return cached.clone();
+        }
+        let table = self.parse_builtin(program).map(Rc::new);
+        self.builtins.insert(id, table.clone());
+        table
+    }
+
+    /// The `dup <code> /<name> put` entries of a Type1 program's encoding.
+    fn parse_builtin(&mut self, program: &Stream) -> Option<Vec<Box<str>>> {
+        let doc = self.doc;
+        let data = self.font_data(program)?;
         let clear = program.dict.get_deref(b"Length1", doc).and_then(Object::as_i64).ok();
         let clear = clear.and_then(|n| usize::try_from(n).ok()).filter(|&n| n > 0).unwrap_or(data.len());
         let head = &data[..clear.min(data.len())];
@@ -1589,7 +1650,7 @@ impl<'d> Pdf<'d> {
             _ => None,
         };
         let mut text: Vec<Box<str>> = match builtin {
-            Some(text) => text,
+            Some(text) => text.as_ref().clone(),
             None => {
                 let table = self.base_table(base.unwrap_or(default_base));
                 table.iter().map(|c| c.map(String::from).unwrap_or_default().into()).collect()
@@ -1665,7 +1726,7 @@ impl<'d> Pdf<'d> {
     /// code itself for UCS-2 CMaps), widths from the descendant's `/W`.
     fn composite_font(&mut self, dict: &Dictionary) -> Font {
         let doc = self.doc;
-        let to_unicode = self.cmap(dict, b"ToUnicode").map(Box::new);
+        let to_unicode = self.cmap(dict, b"ToUnicode");
         let (mut codes, mut ucs2, mut cids, mut named_other) = (Codes::Two, false, None, false);
         match dict.get_deref(b"Encoding", doc) {
             Ok(Object::Name(n)) => {
@@ -1679,7 +1740,7 @@ impl<'d> Pdf<'d> {
                         codes = Codes::Ranges(cmap.space.clone());
                     }
                     if !cmap.cid_ranges.is_empty() {
-                        cids = Some(Box::new(cmap));
+                        cids = Some(cmap);
                     }
                 }
             }
@@ -2126,6 +2187,52 @@ mod tests {
             }
             other => panic!("expected corrupt PDF, got {other:?}"),
         }
+    }
+
+    /// A sink whose time runs out at its third `charge` (page 1: checkpoint
+    /// and content; page 2: checkpoint).
+    struct Deadline {
+        inner: Collect,
+        checks: usize,
+    }
+
+    impl Sink for Deadline {
+        fn text(&mut self, at: Location, label: &str, text: &str) -> Result<(), ExtractError> {
+            self.inner.text(at, label, text)
+        }
+        fn charge(&mut self, declared: u64, compressed: Option<u64>) -> Result<(), ExtractError> {
+            self.checks += 1;
+            if self.checks >= 3 {
+                return Err(ExtractError::Timeout(1));
+            }
+            self.inner.charge(declared, compressed)
+        }
+        fn member(
+            &mut self,
+            name: &str,
+            reader: &mut dyn std::io::Read,
+            declared: Option<u64>,
+            compressed: Option<u64>,
+        ) -> Result<(), ExtractError> {
+            self.inner.member(name, reader, declared, compressed)
+        }
+        fn member_bytes(&mut self, name: &str, bytes: &[u8]) -> Result<(), ExtractError> {
+            self.inner.member_bytes(name, bytes)
+        }
+        fn member_status(&mut self, name: &str, status: FileStatus) {
+            self.inner.member_status(name, status)
+        }
+    }
+
+    #[test]
+    fn sink_errors_stop_at_once() {
+        let mut b = Built::new();
+        b.page(b"BT /F1 12 Tf 72 700 Td (Sida ett) Tj ET");
+        b.page(b"BT /F1 12 Tf 72 700 Td (Sida tv\\345) Tj ET");
+        let mut sink = Deadline { inner: Collect::default(), checks: 0 };
+        let result = extract(&b.bytes(false), &mut sink);
+        assert!(matches!(result, Err(ExtractError::Timeout(1))), "{result:?}");
+        assert_eq!(texts(&sink.inner), vec![pair("page 1, line 1", "Sida ett")]);
     }
 
     #[test]
