@@ -27,7 +27,6 @@
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-use lopdf::content::{Content, Operation};
 use lopdf::{Dictionary, Document, Encoding, LoadOptions, Object, ObjectId, Stream};
 use unicode_normalization::UnicodeNormalization;
 
@@ -326,11 +325,29 @@ impl Matrix {
         (a * x + c * y + e, b * x + d * y + f)
     }
 
-    /// Six numbers from `ops`, or from an array object.
-    fn from_objects(ops: &[Object]) -> Option<Matrix> {
-        let v: Vec<f64> = ops.iter().take(6).map(number).collect::<Option<_>>()?;
-        let m: [f64; 6] = v.try_into().ok()?;
-        Some(Matrix(m))
+    /// The first six of `items` (operands or array elements) as a matrix.
+    fn from_numbers<T: Num>(items: &[T]) -> Option<Matrix> {
+        numbers::<6, T>(items).map(Matrix)
+    }
+}
+
+/// Something that may be a number: a PDF object or a content operand.
+trait Num {
+    fn num(&self) -> Option<f64>;
+}
+
+impl Num for Object {
+    fn num(&self) -> Option<f64> {
+        number(self)
+    }
+}
+
+impl Num for Operand {
+    fn num(&self) -> Option<f64> {
+        match self {
+            Operand::Number(n) => Some(*n),
+            _ => None,
+        }
     }
 }
 
@@ -342,13 +359,326 @@ fn number(o: &Object) -> Option<f64> {
     }
 }
 
-/// The first `N` operands as numbers.
-fn numbers<const N: usize>(ops: &[Object]) -> Option<[f64; N]> {
+/// The first `N` items as numbers.
+fn numbers<const N: usize, T: Num>(items: &[T]) -> Option<[f64; N]> {
     let mut out = [0.0; N];
-    for (slot, o) in out.iter_mut().zip(ops.get(..N)?) {
-        *slot = number(o)?;
+    for (slot, o) in out.iter_mut().zip(items.get(..N)?) {
+        *slot = o.num()?;
     }
     Some(out)
+}
+
+// ---------------------------------------------------------------------------
+// Content-stream lexer
+
+/// Most operands kept for one operator; more are dropped.
+const MAX_OPERANDS: usize = 64;
+/// Most elements kept in one array operand (a `TJ` array); more are dropped.
+const MAX_ARRAY: usize = 1 << 20;
+/// Deepest nesting of array operands parsed.
+const MAX_ARRAY_DEPTH: u32 = 16;
+
+/// A content-stream operand, as much of it as text extraction needs.
+#[derive(Clone, Debug, PartialEq)]
+enum Operand {
+    Number(f64),
+    Str(Vec<u8>),
+    Name(Vec<u8>),
+    Array(Vec<Operand>),
+    /// Booleans, `null`, dictionary delimiters, anything else.
+    Other,
+}
+
+fn is_white(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\0')
+}
+
+fn is_delimiter(c: u8) -> bool {
+    matches!(c, b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%')
+}
+
+/// A lenient content-stream lexer: never fails, skips what it does not
+/// understand, consumes at least one byte per token. Inline image data is
+/// skipped; dictionaries (marked-content properties) are flattened into
+/// plain operands.
+struct Lexer<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+/// One lexed token.
+enum Token<'a> {
+    Operand(Operand),
+    Operator(&'a [u8]),
+}
+
+impl<'a> Lexer<'a> {
+    /// The next operator, with its operands in `ops`; `None` at the end.
+    fn next_op(&mut self, ops: &mut Vec<Operand>) -> Option<&'a [u8]> {
+        ops.clear();
+        loop {
+            match self.token(0)? {
+                Token::Operand(o) => {
+                    if ops.len() < MAX_OPERANDS {
+                        ops.push(o);
+                    }
+                }
+                Token::Operator(b"BI") => {
+                    self.skip_inline_image();
+                    ops.clear();
+                }
+                Token::Operator(op) => return Some(op),
+            }
+        }
+    }
+
+    fn skip_space(&mut self) {
+        while let Some(&c) = self.data.get(self.pos) {
+            if is_white(c) {
+                self.pos += 1;
+            } else if c == b'%' {
+                while self.data.get(self.pos).is_some_and(|&c| c != b'\n' && c != b'\r') {
+                    self.pos += 1;
+                }
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// The bytes up to the next white-space or delimiter.
+    fn word(&mut self) -> &'a [u8] {
+        let start = self.pos;
+        while self.data.get(self.pos).is_some_and(|&c| !is_white(c) && !is_delimiter(c)) {
+            self.pos += 1;
+        }
+        &self.data[start..self.pos]
+    }
+
+    fn token(&mut self, depth: u32) -> Option<Token<'a>> {
+        self.skip_space();
+        let &c = self.data.get(self.pos)?;
+        Some(match c {
+            b'/' => {
+                self.pos += 1;
+                Token::Operand(Operand::Name(decode_name(self.word())))
+            }
+            b'(' => {
+                self.pos += 1;
+                Token::Operand(Operand::Str(self.literal()))
+            }
+            b'<' if self.data.get(self.pos + 1) == Some(&b'<') => {
+                self.pos += 2;
+                Token::Operand(Operand::Other)
+            }
+            b'<' => {
+                self.pos += 1;
+                Token::Operand(Operand::Str(self.hex()))
+            }
+            b'[' => {
+                self.pos += 1;
+                Token::Operand(self.array(depth))
+            }
+            b'0'..=b'9' | b'+' | b'-' | b'.' => Token::Operand(Operand::Number(parse_number(self.word()))),
+            c if is_delimiter(c) => {
+                // Stray `)`, `>`, `]`, braces: skipped.
+                self.pos += 1;
+                Token::Operand(Operand::Other)
+            }
+            _ => match self.word() {
+                b"true" | b"false" | b"null" => Token::Operand(Operand::Other),
+                op => Token::Operator(op),
+            },
+        })
+    }
+
+    /// An array after its `[`, up to the matching `]`.
+    fn array(&mut self, depth: u32) -> Operand {
+        let mut items = Vec::new();
+        loop {
+            self.skip_space();
+            match self.data.get(self.pos) {
+                None => break,
+                Some(b']') => {
+                    self.pos += 1;
+                    break;
+                }
+                Some(_) => {}
+            }
+            if depth >= MAX_ARRAY_DEPTH && self.data.get(self.pos) == Some(&b'[') {
+                self.pos += 1;
+                continue;
+            }
+            match self.token(depth + 1) {
+                Some(Token::Operand(o)) => {
+                    if items.len() < MAX_ARRAY {
+                        items.push(o);
+                    }
+                }
+                Some(Token::Operator(_)) => items.push(Operand::Other),
+                None => break,
+            }
+        }
+        Operand::Array(items)
+    }
+
+    /// A literal string after its `(`: escapes and end-of-line markers
+    /// decoded, balanced parentheses kept.
+    fn literal(&mut self) -> Vec<u8> {
+        let d = self.data;
+        let mut out = Vec::new();
+        let mut depth = 1u32;
+        while let Some(&c) = d.get(self.pos) {
+            self.pos += 1;
+            match c {
+                b'\\' => {
+                    let Some(&e) = d.get(self.pos) else { break };
+                    self.pos += 1;
+                    match e {
+                        b'n' => out.push(b'\n'),
+                        b'r' => out.push(b'\r'),
+                        b't' => out.push(b'\t'),
+                        b'b' => out.push(8),
+                        b'f' => out.push(12),
+                        b'\r' => {
+                            if d.get(self.pos) == Some(&b'\n') {
+                                self.pos += 1;
+                            }
+                        }
+                        b'\n' => {}
+                        b'0'..=b'7' => {
+                            let mut v = u32::from(e - b'0');
+                            for _ in 0..2 {
+                                match d.get(self.pos) {
+                                    Some(&o @ b'0'..=b'7') => {
+                                        v = v * 8 + u32::from(o - b'0');
+                                        self.pos += 1;
+                                    }
+                                    _ => break,
+                                }
+                            }
+                            out.push((v & 0xFF) as u8);
+                        }
+                        other => out.push(other),
+                    }
+                }
+                b'(' => {
+                    depth += 1;
+                    out.push(c);
+                }
+                b')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                    out.push(c);
+                }
+                b'\r' => {
+                    out.push(b'\n');
+                    if d.get(self.pos) == Some(&b'\n') {
+                        self.pos += 1;
+                    }
+                }
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    /// A hex string after its `<`, up to `>`; an odd last digit counts as
+    /// followed by 0.
+    fn hex(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut high: Option<u8> = None;
+        while let Some(&c) = self.data.get(self.pos) {
+            self.pos += 1;
+            if c == b'>' {
+                break;
+            }
+            let Some(v) = (c as char).to_digit(16) else { continue };
+            match high.take() {
+                Some(h) => out.push((h << 4) | v as u8),
+                None => high = Some(v as u8),
+            }
+        }
+        if let Some(h) = high {
+            out.push(h << 4);
+        }
+        out
+    }
+
+    /// Skips an inline image after `BI`: its dictionary, `ID`, the data and
+    /// `EI` (found as a white-space-delimited `EI`).
+    fn skip_inline_image(&mut self) {
+        loop {
+            match self.token(0) {
+                None => return,
+                Some(Token::Operator(b"ID")) => break,
+                Some(Token::Operator(b"EI")) => return,
+                Some(_) => {}
+            }
+        }
+        self.pos += 1;
+        let rest = self.data.get(self.pos..).unwrap_or_default();
+        for at in memchr::memmem::find_iter(rest, b"EI") {
+            let before = at.checked_sub(1).and_then(|i| rest.get(i)).is_none_or(|&c| is_white(c));
+            let after = rest.get(at + 2).is_none_or(|&c| is_white(c) || is_delimiter(c));
+            if before && after {
+                self.pos += at + 2;
+                return;
+            }
+        }
+        self.pos = self.data.len();
+    }
+}
+
+/// A name's bytes with `#xx` escapes decoded.
+fn decode_name(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let hex = raw
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (raw[i], hex) {
+            (b'#', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// A number as PDF writes them, leniently: signs, digits, one point; what
+/// follows is ignored (`0.00-41` is 0.00).
+fn parse_number(word: &[u8]) -> f64 {
+    let mut i = 0;
+    let mut negative = false;
+    while let Some(&c @ (b'+' | b'-')) = word.get(i) {
+        negative = c == b'-';
+        i += 1;
+    }
+    let mut value = 0.0f64;
+    while let Some(&c @ b'0'..=b'9') = word.get(i) {
+        value = value * 10.0 + f64::from(c - b'0');
+        i += 1;
+    }
+    if word.get(i) == Some(&b'.') {
+        i += 1;
+        let mut scale = 0.1;
+        while let Some(&c @ b'0'..=b'9') = word.get(i) {
+            value += f64::from(c - b'0') * scale;
+            scale *= 0.1;
+            i += 1;
+        }
+    }
+    if negative { -value } else { value }
 }
 
 /// The graphics state that matters for text positions.
@@ -995,8 +1325,8 @@ struct PageRun {
     ops: u64,
     bytes: usize,
     forms: u32,
-    /// Some content could not be read (missing or undecodable stream,
-    /// content syntax error, missing page object).
+    /// Some content could not be read (a missing or undecodable content
+    /// stream or Form XObject, a missing page object).
     damaged: bool,
     /// A work bound stopped the page.
     limit: Option<&'static str>,
@@ -1124,7 +1454,8 @@ impl<'d> Pdf<'d> {
                 }
                 continue;
             };
-            let rect = annot.get_deref(b"Rect", doc).ok().and_then(|r| r.as_array().ok()).and_then(|r| numbers::<4>(r));
+            let rect =
+                annot.get_deref(b"Rect", doc).ok().and_then(|r| r.as_array().ok()).and_then(|r| numbers::<4, _>(r));
             let Some(rect) = rect else { continue };
             let matrix = annotation_matrix(&form.dict, rect, doc);
             run.state = State::new(matrix);
@@ -1211,11 +1542,9 @@ impl<'d> Pdf<'d> {
         depth: u32,
         sink: &mut dyn Sink,
     ) -> Result<(), ExtractError> {
-        for op in Content::<Vec<Operation>>::decode_iter(data) {
-            let Ok(op) = op else {
-                run.damaged = true;
-                break;
-            };
+        let mut lexer = Lexer { data, pos: 0 };
+        let mut o: Vec<Operand> = Vec::new();
+        while let Some(op) = lexer.next_op(&mut o) {
             run.ops += 1;
             if run.ops > MAX_PAGE_OPS {
                 run.limit = Some("too many drawing operations");
@@ -1226,33 +1555,32 @@ impl<'d> Pdf<'d> {
             if run.stopped() {
                 break;
             }
-            let o = &op.operands;
-            match op.operator.as_str() {
-                "q" => {
+            match op {
+                b"q" => {
                     if run.stack.len() < MAX_STATE_STACK {
                         run.stack.push(run.state.clone());
                     } else {
                         run.overflow += 1;
                     }
                 }
-                "Q" => {
+                b"Q" => {
                     if run.overflow > 0 {
                         run.overflow -= 1;
                     } else if let Some(s) = run.stack.pop() {
                         run.state = s;
                     }
                 }
-                "cm" => {
-                    if let Some(m) = Matrix::from_objects(o) {
+                b"cm" => {
+                    if let Some(m) = Matrix::from_numbers(&o) {
                         run.state.ctm = m.then(run.state.ctm);
                     }
                 }
-                "BT" => {
+                b"BT" => {
                     run.tm = IDENTITY;
                     run.tlm = IDENTITY;
                 }
-                "Tf" => {
-                    if let (Some(Object::Name(name)), Some(size)) = (o.first(), o.get(1).and_then(number)) {
+                b"Tf" => {
+                    if let (Some(Operand::Name(name)), Some(size)) = (o.first(), o.get(1).and_then(Num::num)) {
                         run.state.font = Some(self.font(resources, name));
                         run.state.size = size;
                         if self.uncharged > 0 {
@@ -1260,65 +1588,64 @@ impl<'d> Pdf<'d> {
                         }
                     }
                 }
-                "Tc" => run.state.char_space = numbers::<1>(o).map_or(run.state.char_space, |[v]| v),
-                "Tw" => run.state.word_space = numbers::<1>(o).map_or(run.state.word_space, |[v]| v),
-                "Tz" => run.state.scale = numbers::<1>(o).map_or(run.state.scale, |[v]| v / 100.0),
-                "TL" => run.state.leading = numbers::<1>(o).map_or(run.state.leading, |[v]| v),
-                "Ts" => run.state.rise = numbers::<1>(o).map_or(run.state.rise, |[v]| v),
-                "Td" | "TD" => {
-                    if let Some([x, y]) = numbers::<2>(o) {
-                        if op.operator == "TD" {
+                b"Tc" => run.state.char_space = numbers::<1, _>(&o).map_or(run.state.char_space, |[v]| v),
+                b"Tw" => run.state.word_space = numbers::<1, _>(&o).map_or(run.state.word_space, |[v]| v),
+                b"Tz" => run.state.scale = numbers::<1, _>(&o).map_or(run.state.scale, |[v]| v / 100.0),
+                b"TL" => run.state.leading = numbers::<1, _>(&o).map_or(run.state.leading, |[v]| v),
+                b"Ts" => run.state.rise = numbers::<1, _>(&o).map_or(run.state.rise, |[v]| v),
+                b"Td" | b"TD" => {
+                    if let Some([x, y]) = numbers::<2, _>(&o) {
+                        if op == b"TD" {
                             run.state.leading = -y;
                         }
                         run.tlm = Matrix::translate(x, y).then(run.tlm);
                         run.tm = run.tlm;
                     }
                 }
-                "Tm" => {
-                    if let Some(m) = Matrix::from_objects(o) {
+                b"Tm" => {
+                    if let Some(m) = Matrix::from_numbers(&o) {
                         run.tm = m;
                         run.tlm = m;
                     }
                 }
-                "T*" => run.next_line(),
-                "Tj" => {
-                    if let Some(Object::String(s, _)) = o.first() {
+                b"T*" => run.next_line(),
+                b"Tj" => {
+                    if let Some(Operand::Str(s)) = o.first() {
                         self.show(run, s);
                     }
                 }
-                "'" => {
+                b"'" => {
                     run.next_line();
-                    if let Some(Object::String(s, _)) = o.first() {
+                    if let Some(Operand::Str(s)) = o.first() {
                         self.show(run, s);
                     }
                 }
-                "\"" => {
-                    if let Some([aw, ac]) = numbers::<2>(o) {
+                b"\"" => {
+                    if let Some([aw, ac]) = numbers::<2, _>(&o) {
                         run.state.word_space = aw;
                         run.state.char_space = ac;
                     }
                     run.next_line();
-                    if let Some(Object::String(s, _)) = o.get(2) {
+                    if let Some(Operand::Str(s)) = o.get(2) {
                         self.show(run, s);
                     }
                 }
-                "TJ" => {
-                    if let Some(Object::Array(items)) = o.first() {
+                b"TJ" => {
+                    if let Some(Operand::Array(items)) = o.first() {
                         for item in items {
                             match item {
-                                Object::String(s, _) => self.show(run, s),
-                                other => {
-                                    if let Some(n) = number(other) {
-                                        let tx = -n / 1000.0 * run.state.size * run.state.scale;
-                                        run.tm = Matrix::translate(tx, 0.0).then(run.tm);
-                                    }
+                                Operand::Str(s) => self.show(run, s),
+                                Operand::Number(n) => {
+                                    let tx = -n / 1000.0 * run.state.size * run.state.scale;
+                                    run.tm = Matrix::translate(tx, 0.0).then(run.tm);
                                 }
+                                _ => {}
                             }
                         }
                     }
                 }
-                "Do" => {
-                    if let Some(Object::Name(name)) = o.first()
+                b"Do" => {
+                    if let Some(Operand::Name(name)) = o.first()
                         && let Some((id, form)) = self.xobject_form(resources, name)
                     {
                         self.form(run, id, form, resources, depth + 1, sink)?;
@@ -1384,7 +1711,7 @@ impl<'d> Pdf<'d> {
             .get_deref(b"Matrix", doc)
             .ok()
             .and_then(|m| m.as_array().ok())
-            .and_then(|m| Matrix::from_objects(m))
+            .and_then(|m| Matrix::from_numbers(m))
             .unwrap_or(IDENTITY);
         let saved = (run.state.clone(), run.tm, run.tlm, run.stack.len(), run.overflow);
         run.state.ctm = matrix.then(run.state.ctm);
@@ -1877,8 +2204,8 @@ fn decode_stream(stream: &Stream, limit: usize) -> Result<Vec<u8>, Decoded> {
 /// to `rect`.
 fn annotation_matrix(form: &Dictionary, rect: [f64; 4], doc: &Document) -> Matrix {
     let array = |key: &[u8]| form.get_deref(key, doc).ok().and_then(|o| o.as_array().ok());
-    let matrix = array(b"Matrix").and_then(|m| Matrix::from_objects(m)).unwrap_or(IDENTITY);
-    let Some([x0, y0, x1, y1]) = array(b"BBox").and_then(|b| numbers::<4>(b)) else {
+    let matrix = array(b"Matrix").and_then(|m| Matrix::from_numbers(m)).unwrap_or(IDENTITY);
+    let Some([x0, y0, x1, y1]) = array(b"BBox").and_then(|b| numbers::<4, _>(b)) else {
         return matrix.then(Matrix::translate(rect[0].min(rect[2]), rect[1].min(rect[3])));
     };
     let corners = [matrix.point(x0, y0), matrix.point(x1, y0), matrix.point(x0, y1), matrix.point(x1, y1)];
@@ -2286,6 +2613,40 @@ mod tests {
         // Garbage and truncated programs give what they can, never panic.
         for data in [&b"beginbfrange <00> <FF> ["[..], b"<<<<", b"begincodespacerange <0", b"(((", b"<>"] {
             let _ = parse_cmap(data);
+        }
+    }
+
+    #[test]
+    fn lexer_reads_operands_and_skips_the_rest() {
+        let data = b"%c\n/F#201 12 Tf [(a\\(b\\)\\101\\\nc) -250 <41 4> [1]] TJ true null << /K [1 2] >> BDC \
+            BI /W 1 /H 1 ID \x00EI\xffEI EI 1.5 -.5 +3 0.00-4 Td ) ] > 'x";
+        let mut lexer = Lexer { data, pos: 0 };
+        let mut ops = Vec::new();
+        let mut seen = Vec::new();
+        while let Some(op) = lexer.next_op(&mut ops) {
+            seen.push((String::from_utf8_lossy(op).into_owned(), ops.clone()));
+        }
+        use Operand::*;
+        let n = Number;
+        assert_eq!(
+            seen,
+            vec![
+                ("Tf".into(), vec![Name(b"F 1".to_vec()), n(12.0)]),
+                (
+                    "TJ".into(),
+                    vec![Array(vec![Str(b"a(b)Ac".to_vec()), n(-250.0), Str(vec![0x41, 0x40]), Array(vec![n(1.0)])])]
+                ),
+                (
+                    "BDC".into(),
+                    vec![Other, Other, Other, Name(b"K".to_vec()), Array(vec![n(1.0), n(2.0)]), Other, Other]
+                ),
+                ("Td".into(), vec![n(1.5), n(-0.5), n(3.0), n(0.0)]),
+                ("'x".into(), vec![Other, Other, Other]),
+            ]
+        );
+        for cut in 0..data.len() {
+            let mut lexer = Lexer { data: &data[..cut], pos: 0 };
+            while lexer.next_op(&mut ops).is_some() {}
         }
     }
 
