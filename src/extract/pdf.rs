@@ -1,28 +1,34 @@
 //! PDF: page text, document information and embedded files, with lopdf.
 //!
-//! Read: the text of every page in content-stream order (Form XObjects and
-//! the appearance streams of visible annotations, which is where filled-in
-//! form fields are drawn, included), decoded through the font's `ToUnicode`
+//! Read: the text of every page in content-stream order, Form XObjects and
+//! the appearance streams of visible annotations included (filled-in form
+//! fields are drawn there; a field whose appearance is empty gives its
+//! `/V` value instead). Glyphs are decoded through the font's `ToUnicode`
 //! CMap, else its `/Encoding` (Standard, WinAnsi, MacRoman, PDFDoc,
-//! `/Differences` glyph names) or a `Uni…-UCS2`/`UTF16` CMap, and NFKC
-//! normalised (ligatures `ﬁ` become `fi`). Lines and word spaces are decided
-//! from glyph positions (font widths, `Td`/`TD`/`Tm`/`T*`, `TJ` offsets), so
-//! words positioned one by one are not glued and a number drawn in pieces
-//! on one line stays whole. Invisible text (the OCR layer of scanned
-//! documents) is read. The document information entries (Title, Author,
-//! Subject, Keywords, Creator, Producer) become [`Location::Property`]
-//! texts; embedded files (the `EmbeddedFiles` name tree and `FileAttachment`
-//! annotations) go back to the dispatcher as members.
+//! `/Differences` glyph names, the built-in encoding of an embedded Type1
+//! program), a `Uni…-UCS2`/`UTF16` CMap, or the `cmap` table of an
+//! embedded TrueType program; text is NFKC normalised (ligatures `ﬁ`
+//! become `fi`). Lines and word spaces are decided from glyph positions
+//! (font widths, `Td`/`TD`/`Tm`/`T*`, `TJ` offsets), so words positioned
+//! one by one are not glued, a number drawn in pieces on one line stays
+//! whole, and a word or number broken at a line-end hyphen is joined.
+//! Invisible text (the OCR layer of scanned documents) is read. The
+//! document information entries (Title, Author, Subject, Keywords,
+//! Creator, Producer) become [`Location::Property`] texts; embedded files
+//! (the `EmbeddedFiles` name tree and `FileAttachment` annotations) go back
+//! to the dispatcher as members.
 //!
-//! Not read: text inside images (no OCR; a PDF with pages but no text is
-//! reported `unsupported`), glyphs whose font maps them to no Unicode
-//! (`Identity-H` fonts without `ToUnicode`), XMP metadata, bookmarks,
-//! comment (`/Contents`) texts of annotations, form field values that have
-//! no appearance stream, `ActualText` replacements. Files that need a user
-//! password are `Encrypted`; lopdf opens those with an empty user password
-//! itself. Work is bounded per page (operations, decompressed bytes, text,
-//! Form XObject nesting and calls) so hostile files end with a limit error
-//! rather than hang.
+//! Not read: text inside images (no OCR; a PDF whose pages hold no text is
+//! reported `unsupported`), glyphs with no Unicode anywhere (e.g. CFF
+//! programs without `ToUnicode`), right-to-left reordering (Arabic and
+//! Hebrew come out in visual order), XMP metadata, bookmarks, annotation
+//! comments (`/Contents`), `ActualText` replacements. Files that need a
+//! user password are `Encrypted` (lopdf opens those with an empty user
+//! password itself). Work is bounded per page (operations, decompressed
+//! bytes, text, Form XObject nesting and calls) and per document (font
+//! data), so hostile files end with a limit error rather than hang; the
+//! sink is called at least once per page and every million operations so
+//! it can enforce its time limit.
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -844,7 +850,18 @@ enum FontKind {
         /// Sorted (low CID, high CID, width) from `/W`.
         widths: Vec<(u32, u32, f64)>,
         default_width: f64,
+        /// Unicode by glyph from the embedded TrueType program, for codes
+        /// `ToUnicode` does not map.
+        glyphs: Option<Rc<GlyphUnicode>>,
     },
+}
+
+/// Unicode of the glyphs of an embedded TrueType font (its `cmap` table
+/// inverted), reached from a CID through `/CIDToGIDMap`.
+struct GlyphUnicode {
+    /// CID → glyph id; `None` for `/Identity`.
+    cid_to_gid: Option<Vec<u16>>,
+    chars: HashMap<u16, char>,
 }
 
 /// A font as text extraction uses it.
@@ -885,14 +902,25 @@ impl Font {
                     out.push_str(t);
                 }
             }
-            FontKind::Composite { to_unicode, ucs2, .. } => {
+            FontKind::Composite { to_unicode, ucs2, cids, glyphs, .. } => {
                 if let Some(cmap) = to_unicode
                     && cmap.lookup(code, out)
                 {
                     return;
                 }
-                if *ucs2 && let Some(c) = char::from_u32(code) {
-                    out.push(c);
+                if *ucs2 {
+                    if let Some(c) = char::from_u32(code) {
+                        out.push(c);
+                    }
+                } else if let Some(g) = glyphs {
+                    let cid = cids.as_ref().and_then(|c| c.cid(code)).unwrap_or(code);
+                    let gid = match &g.cid_to_gid {
+                        Some(map) => map.get(cid as usize).copied(),
+                        None => u16::try_from(cid).ok(),
+                    };
+                    if let Some(&c) = gid.and_then(|gid| g.chars.get(&gid)) {
+                        out.push(c);
+                    }
                 }
             }
         }
@@ -1403,15 +1431,9 @@ impl<'d> Pdf<'d> {
             builtins: HashMap::new(),
             font_bytes: 0,
             uncharged: 0,
+            // Replaced below, once `simple_font` can run.
             fallback: Rc::new(Font {
-                kind: FontKind::Composite {
-                    codes: Codes::Two,
-                    to_unicode: None,
-                    ucs2: false,
-                    cids: None,
-                    widths: Vec::new(),
-                    default_width: 0.0,
-                },
+                kind: FontKind::Simple { text: Vec::new(), widths: Box::new([0.0; 256]) },
                 exact: false,
             }),
             glyphs: 0,
@@ -2086,6 +2108,11 @@ impl<'d> Pdf<'d> {
         let mut widths = Vec::new();
         let mut default_width = 1000.0;
         let mut exact = false;
+        let glyphs = match (&to_unicode, descendant) {
+            (Some(t), _) if t.chars.len() + t.ranges.len() > 0 && !ucs2 => None,
+            (_, Some(desc)) if !ucs2 => self.glyph_unicode(desc),
+            _ => None,
+        };
         if let Some(desc) = descendant {
             if let Some(dw) = desc.get_deref(b"DW", doc).ok().and_then(number) {
                 default_width = dw;
@@ -2097,8 +2124,126 @@ impl<'d> Pdf<'d> {
             }
         }
         let default_width = default_width * 0.001;
-        Font { kind: FontKind::Composite { codes, to_unicode, ucs2, cids, widths, default_width }, exact }
+        Font { kind: FontKind::Composite { codes, to_unicode, ucs2, cids, widths, default_width, glyphs }, exact }
     }
+
+    /// Unicode by glyph for a CIDFont with an embedded TrueType program
+    /// (`/FontFile2`), when its `cmap` table maps anything.
+    fn glyph_unicode(&mut self, cid_font: &Dictionary) -> Option<Rc<GlyphUnicode>> {
+        let doc = self.doc;
+        let descriptor = cid_font.get_deref(b"FontDescriptor", doc).ok()?.as_dict().ok()?;
+        let program = descriptor.get_deref(b"FontFile2", doc).ok()?.as_stream().ok()?;
+        let chars = truetype_unicode(&self.font_data(program)?);
+        if chars.is_empty() {
+            return None;
+        }
+        let cid_to_gid = match cid_font.get_deref(b"CIDToGIDMap", doc) {
+            Ok(Object::Stream(map)) => {
+                let data = self.font_data(map)?;
+                Some(data.chunks_exact(2).map(|p| u16::from_be_bytes([p[0], p[1]])).collect())
+            }
+            _ => None,
+        };
+        Some(Rc::new(GlyphUnicode { cid_to_gid, chars }))
+    }
+}
+
+fn be16(data: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(data.get(at..at.checked_add(2)?)?.try_into().ok()?))
+}
+
+fn be32(data: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(data.get(at..at.checked_add(4)?)?.try_into().ok()?))
+}
+
+/// Glyph id → character from a TrueType program's `cmap` table (the
+/// Windows Unicode subtable, format 4 or 12); the lowest character wins
+/// where several map to one glyph. Empty when there is none.
+fn truetype_unicode(font: &[u8]) -> HashMap<u16, char> {
+    let mut chars: HashMap<u16, char> = HashMap::new();
+    // Hostile tables can describe billions of (overlapping) mappings.
+    let mut budget: u32 = 1 << 21;
+    let mut add = |gid: Option<u32>, c: u32| -> bool {
+        if let (Some(Ok(gid)), Some(c)) = (gid.map(u16::try_from), char::from_u32(c))
+            && gid != 0
+            && !c.is_control()
+        {
+            chars.entry(gid).and_modify(|old| *old = (*old).min(c)).or_insert(c);
+        }
+        budget = budget.saturating_sub(1);
+        budget > 0
+    };
+    let tables = be16(font, 4).unwrap_or(0);
+    let cmap = (0..usize::from(tables)).find_map(|i| {
+        let rec = 12 + 16 * i;
+        (font.get(rec..rec + 4)? == b"cmap").then_some(be32(font, rec + 8)? as usize)
+    });
+    let Some(cmap) = cmap else { return chars };
+    let subtables = be16(font, cmap + 2).unwrap_or(0);
+    let mut best: Option<(u8, usize)> = None;
+    for i in 0..usize::from(subtables) {
+        let rec = cmap + 4 + 8 * i;
+        let (Some(platform), Some(encoding), Some(offset)) =
+            (be16(font, rec), be16(font, rec + 2), be32(font, rec + 4))
+        else {
+            break;
+        };
+        let rank = match (platform, encoding) {
+            (3, 10) => 3,
+            (3, 1) => 2,
+            (0, _) => 1,
+            _ => continue,
+        };
+        if best.is_none_or(|(r, _)| rank > r) {
+            best = Some((rank, cmap + offset as usize));
+        }
+    }
+    let Some((_, at)) = best else { return chars };
+    match be16(font, at) {
+        Some(4) => {
+            let segs = usize::from(be16(font, at + 6).unwrap_or(0) / 2);
+            let (ends, starts) = (at + 14, at + 16 + 2 * segs);
+            let (deltas, ranges) = (starts + 2 * segs, starts + 4 * segs);
+            for s in 0..segs {
+                let (Some(end), Some(start), Some(delta), Some(range)) = (
+                    be16(font, ends + 2 * s),
+                    be16(font, starts + 2 * s),
+                    be16(font, deltas + 2 * s),
+                    be16(font, ranges + 2 * s),
+                ) else {
+                    break;
+                };
+                for c in start..=end.min(0xFFFE) {
+                    let gid = if range == 0 {
+                        Some(c.wrapping_add(delta))
+                    } else {
+                        let glyph_at = ranges + 2 * s + usize::from(range) + 2 * usize::from(c - start);
+                        be16(font, glyph_at).filter(|&g| g != 0).map(|g| g.wrapping_add(delta))
+                    };
+                    if !add(gid.map(u32::from), u32::from(c)) {
+                        return chars;
+                    }
+                }
+            }
+        }
+        Some(12) => {
+            let groups = be32(font, at + 12).unwrap_or(0).min(MAX_MAP_ENTRIES as u32);
+            for g in 0..groups as usize {
+                let rec = at + 16 + 12 * g;
+                let (Some(first), Some(last), Some(gid)) = (be32(font, rec), be32(font, rec + 4), be32(font, rec + 8))
+                else {
+                    break;
+                };
+                for (k, c) in (first..=last.min(first.saturating_add(0xFFFF))).enumerate() {
+                    if !add(Some(gid.saturating_add(k as u32)), c) {
+                        return chars;
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    chars
 }
 
 /// The text value (`/V`) of a form field widget, looked up through its
@@ -2409,6 +2554,51 @@ mod tests {
         let (sink, result) = run(&b.bytes(true));
         assert!(result.is_ok(), "{result:?}");
         assert_eq!(texts(&sink), vec![pair("page 1, line 1", "file å 0123 AØ\n1981")]);
+    }
+
+    /// A TrueType program holding only a `cmap` table (format 4, Windows
+    /// Unicode) that maps `first..=last` to glyphs 1, 2, …
+    fn truetype(first: u16, last: u16) -> Vec<u8> {
+        let words = |v: &[u16]| v.iter().flat_map(|w| w.to_be_bytes()).collect::<Vec<u8>>();
+        let mut sub = words(&[4, 32, 0, 4, 0, 0, 0, last, 0xFFFF, 0, first, 0xFFFF, 1u16.wrapping_sub(first), 1, 0, 0]);
+        let len = sub.len() as u16;
+        sub[2..4].copy_from_slice(&len.to_be_bytes());
+        let mut font = 0x0001_0000u32.to_be_bytes().to_vec();
+        font.extend(words(&[1, 0, 0, 0]));
+        font.extend(b"cmap");
+        font.extend([0, 0, 0, 0, 0, 0, 0, 28]);
+        font.extend((12 + sub.len() as u32).to_be_bytes());
+        font.extend(words(&[0, 1, 3, 1, 0, 12]));
+        font.extend(sub);
+        font
+    }
+
+    #[test]
+    fn truetype_cmap_when_tounicode_is_missing() {
+        assert_eq!(truetype_unicode(&truetype(0x41, 0xFF)).get(&133), Some(&'Å'));
+        for cut in 0..60 {
+            let _ = truetype_unicode(&truetype(0x41, 0xFF)[..cut]);
+        }
+        let mut b = Built::new();
+        let program = b.doc.add_object(Stream::new(dictionary! {}, truetype(0x41, 0xFF)));
+        let gids: Vec<u8> = [0u16, 1, 2, 3, 0, 133].iter().flat_map(|g| g.to_be_bytes()).collect();
+        let map = b.doc.add_object(Stream::new(dictionary! {}, gids));
+        let descriptor = b.doc.add_object(dictionary! {
+            "Type" => "FontDescriptor", "FontName" => "Test", "FontFile2" => program,
+        });
+        let descendant = b.doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "CIDFontType2", "BaseFont" => "Test", "FontDescriptor" => descriptor,
+            "CIDToGIDMap" => map, "DW" => 600,
+        });
+        let f4 = b.doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type0", "BaseFont" => "Test", "Encoding" => "Identity-H",
+            "DescendantFonts" => vec![descendant.into()],
+        });
+        b.fonts.set("F4", f4);
+        b.page(b"BT /F4 10 Tf 72 700 Td <0001000200030005> Tj ET");
+        let (sink, result) = run(&b.bytes(true));
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(texts(&sink), vec![pair("page 1, line 1", "ABCÅ")]);
     }
 
     #[test]
