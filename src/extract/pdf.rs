@@ -30,7 +30,7 @@
 //! sink is called at least once per page and every million operations so
 //! it can enforce its time limit.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 
 use lopdf::{Dictionary, Document, Encoding, LoadOptions, Object, ObjectId, Stream};
@@ -741,20 +741,60 @@ struct Glyph {
 /// Joins glyphs into text: a new line when the baseline moves by more than
 /// half the font size or the direction turns, a space when the gap to the
 /// previous glyph is wider than a fraction of the font size (or the pen
-/// jumps back by more than an em).
+/// jumps back by more than an em). Text drawn again over itself on the
+/// same line (simulated bold, shadows) is kept once.
 struct Layout {
     text: String,
     pen: Option<Pen>,
     pending: Sep,
     full: bool,
+    /// Origin and first character of the glyphs of the current line.
+    recent: VecDeque<(f64, f64, char)>,
+    /// While glyphs repeat earlier ones: the index in `recent` of the next
+    /// glyph expected again.
+    repeat: Option<usize>,
 }
+
+/// Glyphs remembered per line for spotting text drawn twice.
+const MAX_RECENT: usize = 512;
 
 impl Layout {
     fn new() -> Layout {
-        Layout { text: String::new(), pen: None, pending: Sep::None, full: false }
+        Layout {
+            text: String::new(),
+            pen: None,
+            pending: Sep::None,
+            full: false,
+            recent: VecDeque::new(),
+            repeat: None,
+        }
+    }
+
+    /// True when `recent[i]` is `c` drawn at (nearly) the origin of `g`.
+    fn repeats(&self, i: usize, c: char, g: &Glyph) -> bool {
+        let tolerance = 0.3 * g.size.max(1e-3);
+        self.recent.get(i).is_some_and(|&(x, y, rc)| {
+            rc == c && (x - g.origin.0).abs() < tolerance && (y - g.origin.1).abs() < tolerance
+        })
     }
 
     fn glyph(&mut self, text: &str, g: &Glyph) {
+        if let Some(c) = text.chars().next() {
+            if let Some(i) = self.repeat.take() {
+                if self.repeats(i, c, g) {
+                    self.repeat = Some(i + 1);
+                    return;
+                }
+            } else if let Some(p) = self.pen {
+                let back = p.dir.0 * (g.origin.0 - p.end.0) + p.dir.1 * (g.origin.1 - p.end.1);
+                if back < -0.1 * g.size.max(1e-3)
+                    && let Some(i) = (0..self.recent.len()).find(|&i| self.repeats(i, c, g))
+                {
+                    self.repeat = Some(i + 1);
+                    return;
+                }
+            }
+        }
         if let Some(p) = self.pen {
             let rel = (g.origin.0 - p.end.0, g.origin.1 - p.end.1);
             let along = p.dir.0 * rel.0 + p.dir.1 * rel.1;
@@ -792,6 +832,7 @@ impl Layout {
                 if !self.text.is_empty() && !self.text.ends_with('\n') {
                     self.text.push('\n');
                 }
+                self.recent.clear();
             }
             Sep::Space => {
                 let after_space = self.text.is_empty() || self.text.ends_with([' ', '\n']);
@@ -802,6 +843,12 @@ impl Layout {
             Sep::None => {}
         }
         self.text.push_str(text);
+        if let Some(c) = text.chars().next() {
+            if self.recent.len() == MAX_RECENT {
+                self.recent.pop_front();
+            }
+            self.recent.push_back((g.origin.0, g.origin.1, c));
+        }
     }
 
     /// Adds `text` as a line of its own (a form field value).
@@ -816,6 +863,8 @@ impl Layout {
         self.text.push_str(text);
         self.pen = None;
         self.pending = Sep::Line;
+        self.recent.clear();
+        self.repeat = None;
     }
 }
 
@@ -2521,6 +2570,18 @@ mod tests {
                 ]
             );
         }
+    }
+
+    #[test]
+    fn text_drawn_twice_is_kept_once() {
+        let mut b = Built::new();
+        b.page(
+            b"BT /F1 12 Tf 72 700 Td (Fet 811218-9876) Tj ET BT /F1 12 Tf 72.4 700.2 Td (Fet 811218-9876) Tj ET\n\
+              BT /F1 12 Tf 300 700 Td (slut) Tj ET BT /F1 12 Tf 72 680 Td (Fet Fet) Tj ET",
+        );
+        let (sink, result) = run(&b.bytes(false));
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(texts(&sink), vec![pair("page 1, line 1", "Fet 811218-9876 slut\nFet Fet")]);
     }
 
     #[test]
