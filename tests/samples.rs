@@ -30,7 +30,11 @@ fn samples_match_expected_csv() {
         std::fs::write(root.join("samples/expected-errors.csv"), &actual_errors).expect("write expected-errors.csv");
         return;
     }
-    compare("samples/expected.csv", &std::fs::read_to_string(root.join("samples/expected.csv")).expect("read"), &actual);
+    compare(
+        "samples/expected.csv",
+        &std::fs::read_to_string(root.join("samples/expected.csv")).expect("read"),
+        &actual,
+    );
     let expected_errors = std::fs::read_to_string(root.join("samples/expected-errors.csv")).expect("read");
     compare("samples/expected-errors.csv", &expected_errors, &actual_errors);
     for line in actual_errors.lines().skip(1) {
