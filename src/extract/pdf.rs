@@ -923,6 +923,9 @@ struct Font {
 impl Font {
     /// The next code in `bytes` and its length (at least 1 byte).
     fn next_code(&self, bytes: &[u8]) -> (u32, usize) {
+        if bytes.is_empty() {
+            return (0, 1);
+        }
         let fold = |n: usize| bytes[..n].iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b));
         match &self.kind {
             FontKind::Simple { .. } => (u32::from(bytes[0]), 1),
@@ -937,7 +940,7 @@ impl Font {
                         return (code, n);
                     }
                 }
-                let n = space.iter().map(|&(len, _, _)| usize::from(len)).min().unwrap_or(1).clamp(1, bytes.len());
+                let n = space.iter().map(|&(len, _, _)| usize::from(len)).min().unwrap_or(1).min(bytes.len());
                 (fold(n), n)
             }
         }
@@ -2481,7 +2484,17 @@ mod tests {
             id
         }
 
-        fn bytes(mut self, compress: bool) -> Vec<u8> {
+        fn bytes(self, compress: bool) -> Vec<u8> {
+            let mut doc = self.finish();
+            if compress {
+                doc.compress();
+            }
+            let mut out = Vec::new();
+            doc.save_to(&mut out).expect("test PDF saves");
+            out
+        }
+
+        fn finish(mut self) -> Document {
             let resources = self.doc.add_object(dictionary! { "Font" => self.fonts, "XObject" => self.xobjects });
             let count = self.kids.len() as i64;
             self.doc.objects.insert(
@@ -2501,12 +2514,7 @@ mod tests {
                 let info = self.doc.add_object(info);
                 self.doc.trailer.set("Info", info);
             }
-            if compress {
-                self.doc.compress();
-            }
-            let mut out = Vec::new();
-            self.doc.save_to(&mut out).expect("test PDF saves");
-            out
+            self.doc
         }
     }
 
@@ -2749,6 +2757,34 @@ mod tests {
         let members: Vec<&Event> = sink.events.iter().filter(|e| matches!(e, Event::Member(..))).collect();
         assert_eq!(members, vec![&Event::Member("kunder.csv".into(), data)]);
         assert_eq!(sink.texts().len(), 4);
+    }
+
+    #[test]
+    fn encryption_needs_the_user_password_only() {
+        for (user, readable) in [("", true), ("hemligt", false)] {
+            let mut doc = two_pages().finish();
+            let id = Object::String(b"0123456789abcdef".to_vec(), lopdf::StringFormat::Hexadecimal);
+            doc.trailer.set("ID", vec![id.clone(), id]);
+            let version = lopdf::EncryptionVersion::V2 {
+                document: &doc,
+                owner_password: "ägare",
+                user_password: user,
+                key_length: 128,
+                permissions: lopdf::Permissions::PRINTABLE,
+            };
+            let state = lopdf::EncryptionState::try_from(version).expect("encryption state");
+            doc.encrypt(&state).expect("encrypts");
+            let mut bytes = Vec::new();
+            doc.save_to(&mut bytes).expect("saves");
+            let (sink, result) = run(&bytes);
+            if readable {
+                assert!(result.is_ok(), "{result:?}");
+                assert_eq!(texts(&sink), texts(&run(&two_pages().bytes(false)).0));
+            } else {
+                assert!(matches!(result, Err(ExtractError::Encrypted)), "{result:?}");
+                assert!(sink.events.is_empty());
+            }
+        }
     }
 
     #[test]
