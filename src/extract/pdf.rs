@@ -2,17 +2,18 @@
 //!
 //! Read: the text of every page in content-stream order, Form XObjects and
 //! the appearance streams of visible annotations included (filled-in form
-//! fields are drawn there; a field whose appearance is empty gives its
-//! `/V` value instead). Glyphs are decoded through the font's `ToUnicode`
-//! CMap, else its `/Encoding` (Standard, WinAnsi, MacRoman, PDFDoc,
-//! `/Differences` glyph names, the built-in encoding of an embedded Type1
-//! program), a `Uni…-UCS2`/`UTF16` CMap, or the `cmap` table of an
-//! embedded TrueType program; text is NFKC normalised (ligatures `ﬁ`
-//! become `fi`). Lines and word spaces are decided from glyph positions
-//! (font widths, `Td`/`TD`/`Tm`/`T*`, `TJ` offsets), so words positioned
-//! one by one are not glued, a number drawn in pieces on one line stays
-//! whole, and a word or number broken at a line-end hyphen is joined.
-//! Invisible text (the OCR layer of scanned documents) is read. The
+//! fields are drawn there); an annotation that draws no text gives its
+//! field value (`/V`) or comment (`/Contents`) instead. Glyphs are decoded
+//! through the font's `ToUnicode` CMap, else its `/Encoding` (Standard,
+//! WinAnsi, MacRoman, PDFDoc, `/Differences` glyph names, the built-in
+//! encoding of an embedded Type1 program), a `Uni…-UCS2`/`UTF16` CMap, or
+//! the `cmap` table of an embedded TrueType program; text is NFKC
+//! normalised (ligatures `ﬁ` become `fi`). Lines and word spaces are
+//! decided from glyph positions (font widths, `Td`/`TD`/`Tm`/`T*`, `TJ`
+//! offsets), so words positioned one by one are not glued, a number drawn
+//! in pieces on one line stays whole, and a word or number broken at a
+//! line-end hyphen is joined. Invisible text (the OCR layer of scanned
+//! documents) is read; text drawn twice over itself is kept once. The
 //! document information entries (Title, Author, Subject, Keywords,
 //! Creator, Producer) become [`Location::Property`] texts; embedded files
 //! (the `EmbeddedFiles` name tree and `FileAttachment` annotations) go back
@@ -21,14 +22,13 @@
 //! Not read: text inside images (no OCR; a PDF whose pages hold no text is
 //! reported `unsupported`), glyphs with no Unicode anywhere (e.g. CFF
 //! programs without `ToUnicode`), right-to-left reordering (Arabic and
-//! Hebrew come out in visual order), XMP metadata, bookmarks, annotation
-//! comments (`/Contents`), `ActualText` replacements. Files that need a
-//! user password are `Encrypted` (lopdf opens those with an empty user
-//! password itself). Work is bounded per page (operations, decompressed
-//! bytes, text, Form XObject nesting and calls) and per document (font
-//! data), so hostile files end with a limit error rather than hang; the
-//! sink is called at least once per page and every million operations so
-//! it can enforce its time limit.
+//! Hebrew come out in visual order), XMP metadata, bookmarks, `ActualText`
+//! replacements. Files that need a user password are `Encrypted` (lopdf
+//! opens those with an empty user password itself). Work is bounded per
+//! page (operations, decompressed bytes, text, Form XObject nesting and
+//! calls) and per document (font data), so hostile files end with a limit
+//! error rather than hang; the sink is called at least once per page and
+//! every million operations so it can enforce its time limit.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
@@ -198,12 +198,17 @@ fn properties(doc: &Document, sink: &mut dyn Sink) -> Result<(), ExtractError> {
     for key in INFO_KEYS {
         let Ok(value) = info.get_deref(key.as_bytes(), doc) else { continue };
         let Some(text) = text_string(value) else { continue };
-        let text = finish_text(&text.replace(['\r', '\n'], " "));
+        let text = finish_text(&one_line(&text));
         if !text.is_empty() {
             sink.text(Location::Property { name: key.to_string() }, "", &text)?;
         }
     }
     Ok(())
+}
+
+/// `text` with white-space runs (line breaks included) as single spaces.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A PDF text string: UTF-16BE or UTF-8 with a byte-order mark, else
@@ -1520,30 +1525,26 @@ impl<'d> Pdf<'d> {
             if matches!(subtype, b"Link" | b"Popup") || flags & (2 | 32) != 0 {
                 continue;
             }
-            let Some((form_id, form)) = self.appearance(annot) else {
-                if subtype == b"Widget"
-                    && let Some(value) = field_value(annot, doc)
-                {
-                    run.layout.line(&value.replace(['\r', '\n'], " "));
-                }
-                continue;
-            };
+            let before = run.layout.text.len();
             let rect =
                 annot.get_deref(b"Rect", doc).ok().and_then(|r| r.as_array().ok()).and_then(|r| numbers::<4, _>(r));
-            let Some(rect) = rect else { continue };
-            let matrix = annotation_matrix(&form.dict, rect, doc);
-            run.state = State::new(matrix);
-            run.stack.clear();
-            run.overflow = 0;
-            run.tm = IDENTITY;
-            run.tlm = IDENTITY;
-            let before = run.layout.text.len();
-            self.form(&mut run, form_id, form, None, 1, sink)?;
-            if subtype == b"Widget" && run.layout.text.len() == before {
-                // An empty appearance (the viewer is asked to draw the
-                // field): the value is only in /V.
-                if let Some(value) = field_value(annot, doc) {
-                    run.layout.line(&value.replace(['\r', '\n'], " "));
+            if let (Some((form_id, form)), Some(rect)) = (self.appearance(annot), rect) {
+                run.state = State::new(annotation_matrix(&form.dict, rect, doc));
+                run.stack.clear();
+                run.overflow = 0;
+                run.tm = IDENTITY;
+                run.tlm = IDENTITY;
+                self.form(&mut run, form_id, form, None, 1, sink)?;
+            }
+            if run.layout.text.len() == before {
+                // Nothing drawn (no or an empty appearance): the text is only
+                // in the dictionary, a field's value or a comment.
+                let text = match subtype {
+                    b"Widget" => field_value(annot, doc),
+                    _ => annot.get_deref(b"Contents", doc).ok().and_then(text_string),
+                };
+                if let Some(text) = text.map(|t| one_line(&t)).filter(|t| !t.is_empty()) {
+                    run.layout.line(&text);
                 }
             }
         }
@@ -2729,6 +2730,16 @@ mod tests {
                 "Rect" => vec![100.into(), 50.into(), 200.into(), 70.into()],
             }
             .into(),
+            dictionary! {
+                "Type" => "Annot", "Subtype" => "Text", "Contents" => utf16("Ring Åsa\r\npå 070-123 45 67"),
+                "Rect" => vec![10.into(), 10.into(), 20.into(), 20.into()],
+            }
+            .into(),
+            dictionary! {
+                "Type" => "Annot", "Subtype" => "Popup", "Contents" => utf16("Ring Åsa"),
+                "Rect" => vec![10.into(), 10.into(), 20.into(), 20.into()],
+            }
+            .into(),
         ];
         let content = b.doc.add_object(Stream::new(
             dictionary! {},
@@ -2737,7 +2748,13 @@ mod tests {
         b.page_with(dictionary! { "Contents" => content, "Annots" => annots });
         let (sink, result) = run(&b.bytes(false));
         assert!(result.is_ok(), "{result:?}");
-        assert_eq!(texts(&sink), vec![pair("page 1, line 1", "Sidtext\nI formuläret\nÅsa\nKommentar\n811218-9876")]);
+        assert_eq!(
+            texts(&sink),
+            vec![pair(
+                "page 1, line 1",
+                "Sidtext\nI formuläret\nÅsa\nKommentar\n811218-9876\nRing Åsa på 070-123 45 67"
+            )]
+        );
     }
 
     #[test]
