@@ -21,8 +21,8 @@
 //!
 //! Not read: text inside images (no OCR; a PDF whose pages hold no text is
 //! reported `unsupported`), glyphs with no Unicode anywhere (e.g. CFF
-//! programs without `ToUnicode`), right-to-left reordering (Arabic and
-//! Hebrew come out in visual order), XMP metadata, bookmarks, `ActualText`
+//! programs without `ToUnicode`), bidi reordering (right-to-left text
+//! comes out in drawing order), XMP metadata, bookmarks, `ActualText`
 //! replacements. Files that need a user password are `Encrypted` (lopdf
 //! opens those with an empty user password itself). Work is bounded per
 //! page (operations, decompressed bytes, text, Form XObject nesting and
