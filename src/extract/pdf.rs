@@ -108,14 +108,14 @@ pub fn extract(bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ExtractError> {
             limit = Some(format!("PDF page {number}: {what}"));
         }
     }
-    attachments(&doc, &pages, sink)?;
+    let members = attachments(&doc, &pages, sink)?;
     if let Some(limit) = limit {
         return Err(ExtractError::Limit(limit));
     }
     if bad > 0 {
         return Err(ExtractError::corrupt("PDF", format!("{bad} of {} pages could not be read", pages.len())));
     }
-    if !any_text {
+    if !any_text && members == 0 {
         let why = if pdf.glyphs > 0 {
             "PDF text that cannot be decoded (fonts without Unicode mapping)"
         } else {
@@ -226,8 +226,9 @@ fn text_string(value: &Object) -> Option<String> {
 }
 
 /// Hands every embedded file to the sink once: the `EmbeddedFiles` name tree
-/// first, then `FileAttachment` annotations page by page.
-fn attachments(doc: &Document, pages: &[ObjectId], sink: &mut dyn Sink) -> Result<(), ExtractError> {
+/// first, then `FileAttachment` annotations page by page. Returns how many
+/// were handed on.
+fn attachments(doc: &Document, pages: &[ObjectId], sink: &mut dyn Sink) -> Result<usize, ExtractError> {
     let mut specs: Vec<(String, &Dictionary)> = Vec::new();
     if let Ok(tree) = doc
         .catalog()
@@ -274,6 +275,7 @@ fn attachments(doc: &Document, pages: &[ObjectId], sink: &mut dyn Sink) -> Resul
         }
     }
     let mut seen = HashSet::new();
+    let mut members = 0;
     for (n, (key, spec)) in specs.into_iter().enumerate() {
         let name = [b"UF".as_slice(), b"F"]
             .iter()
@@ -293,13 +295,16 @@ fn attachments(doc: &Document, pages: &[ObjectId], sink: &mut dyn Sink) -> Resul
             continue;
         }
         match stream.decompressed_content_with_limit(lopdf::DEFAULT_MAX_DECOMPRESSED_SIZE) {
-            Ok(bytes) => sink.member_bytes(&name, &bytes)?,
+            Ok(bytes) => {
+                sink.member_bytes(&name, &bytes)?;
+                members += 1;
+            }
             Err(_) => {
                 sink.member_status(&name, FileStatus::Failed("corrupt PDF: embedded file could not be decoded".into()))
             }
         }
     }
-    Ok(())
+    Ok(members)
 }
 
 // ---------------------------------------------------------------------------
@@ -2772,8 +2777,19 @@ mod tests {
         let (sink, result) = run(&b.bytes(true));
         assert!(result.is_ok(), "{result:?}");
         let members: Vec<&Event> = sink.events.iter().filter(|e| matches!(e, Event::Member(..))).collect();
-        assert_eq!(members, vec![&Event::Member("kunder.csv".into(), data)]);
+        assert_eq!(members, vec![&Event::Member("kunder.csv".into(), data.clone())]);
         assert_eq!(sink.texts().len(), 4);
+        // A portfolio: no page text, but its members were handed on.
+        let mut b = Built::new();
+        b.page(b"0 0 m 10 10 l S");
+        let file = b.doc.add_object(Stream::new(dictionary! {}, data.clone()));
+        let spec = b.doc.add_object(dictionary! { "Type" => "Filespec", "EF" => dictionary! { "F" => file } });
+        b.names = Some(dictionary! {
+            "EmbeddedFiles" => dictionary! { "Names" => vec![Object::string_literal("kunder.csv"), spec.into()] },
+        });
+        let (sink, result) = run(&b.bytes(false));
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(sink.events, vec![Event::Member("kunder.csv".into(), data)]);
     }
 
     #[test]
