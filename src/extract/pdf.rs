@@ -2,17 +2,18 @@
 //!
 //! Read: the text of every page in content-stream order, Form XObjects and
 //! the appearance streams of visible annotations included (filled-in form
-//! fields are drawn there; a field whose appearance is empty gives its
-//! `/V` value instead). Glyphs are decoded through the font's `ToUnicode`
-//! CMap, else its `/Encoding` (Standard, WinAnsi, MacRoman, PDFDoc,
-//! `/Differences` glyph names, the built-in encoding of an embedded Type1
-//! program), a `Uni…-UCS2`/`UTF16` CMap, or the `cmap` table of an
-//! embedded TrueType program; text is NFKC normalised (ligatures `ﬁ`
-//! become `fi`). Lines and word spaces are decided from glyph positions
-//! (font widths, `Td`/`TD`/`Tm`/`T*`, `TJ` offsets), so words positioned
-//! one by one are not glued, a number drawn in pieces on one line stays
-//! whole, and a word or number broken at a line-end hyphen is joined.
-//! Invisible text (the OCR layer of scanned documents) is read. The
+//! fields are drawn there); an annotation that draws no text gives its
+//! field value (`/V`) or comment (`/Contents`) instead. Glyphs are decoded
+//! through the font's `ToUnicode` CMap, else its `/Encoding` (Standard,
+//! WinAnsi, MacRoman, PDFDoc, `/Differences` glyph names, the built-in
+//! encoding of an embedded Type1 program), a `Uni…-UCS2`/`UTF16` CMap, or
+//! the `cmap` table of an embedded TrueType program; text is NFKC
+//! normalised (ligatures `ﬁ` become `fi`). Lines and word spaces are
+//! decided from glyph positions (font widths, `Td`/`TD`/`Tm`/`T*`, `TJ`
+//! offsets), so words positioned one by one are not glued, a number drawn
+//! in pieces on one line stays whole, and a word or number broken at a
+//! line-end hyphen is joined. Invisible text (the OCR layer of scanned
+//! documents) is read; text drawn twice over itself is kept once. The
 //! document information entries (Title, Author, Subject, Keywords,
 //! Creator, Producer) become [`Location::Property`] texts; embedded files
 //! (the `EmbeddedFiles` name tree and `FileAttachment` annotations) go back
@@ -20,15 +21,14 @@
 //!
 //! Not read: text inside images (no OCR; a PDF whose pages hold no text is
 //! reported `unsupported`), glyphs with no Unicode anywhere (e.g. CFF
-//! programs without `ToUnicode`), right-to-left reordering (Arabic and
-//! Hebrew come out in visual order), XMP metadata, bookmarks, annotation
-//! comments (`/Contents`), `ActualText` replacements. Files that need a
-//! user password are `Encrypted` (lopdf opens those with an empty user
-//! password itself). Work is bounded per page (operations, decompressed
-//! bytes, text, Form XObject nesting and calls) and per document (font
-//! data), so hostile files end with a limit error rather than hang; the
-//! sink is called at least once per page and every million operations so
-//! it can enforce its time limit.
+//! programs without `ToUnicode`), bidi reordering (right-to-left text
+//! comes out in drawing order), XMP metadata, bookmarks, `ActualText`
+//! replacements. Files that need a user password are `Encrypted` (lopdf
+//! opens those with an empty user password itself). Work is bounded per
+//! page (operations, decompressed bytes, text, Form XObject nesting and
+//! calls) and per document (font data), so hostile files end with a limit
+//! error rather than hang; the sink is called at least once per page and
+//! every million operations so it can enforce its time limit.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
@@ -108,14 +108,14 @@ pub fn extract(bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ExtractError> {
             limit = Some(format!("PDF page {number}: {what}"));
         }
     }
-    attachments(&doc, &pages, sink)?;
+    let members = attachments(&doc, &pages, sink)?;
     if let Some(limit) = limit {
         return Err(ExtractError::Limit(limit));
     }
     if bad > 0 {
         return Err(ExtractError::corrupt("PDF", format!("{bad} of {} pages could not be read", pages.len())));
     }
-    if !any_text {
+    if !any_text && members == 0 {
         let why = if pdf.glyphs > 0 {
             "PDF text that cannot be decoded (fonts without Unicode mapping)"
         } else {
@@ -198,12 +198,17 @@ fn properties(doc: &Document, sink: &mut dyn Sink) -> Result<(), ExtractError> {
     for key in INFO_KEYS {
         let Ok(value) = info.get_deref(key.as_bytes(), doc) else { continue };
         let Some(text) = text_string(value) else { continue };
-        let text = finish_text(&text.replace(['\r', '\n'], " "));
+        let text = finish_text(&one_line(&text));
         if !text.is_empty() {
             sink.text(Location::Property { name: key.to_string() }, "", &text)?;
         }
     }
     Ok(())
+}
+
+/// `text` with white-space runs (line breaks included) as single spaces.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A PDF text string: UTF-16BE or UTF-8 with a byte-order mark, else
@@ -221,8 +226,9 @@ fn text_string(value: &Object) -> Option<String> {
 }
 
 /// Hands every embedded file to the sink once: the `EmbeddedFiles` name tree
-/// first, then `FileAttachment` annotations page by page.
-fn attachments(doc: &Document, pages: &[ObjectId], sink: &mut dyn Sink) -> Result<(), ExtractError> {
+/// first, then `FileAttachment` annotations page by page. Returns how many
+/// were handed on.
+fn attachments(doc: &Document, pages: &[ObjectId], sink: &mut dyn Sink) -> Result<usize, ExtractError> {
     let mut specs: Vec<(String, &Dictionary)> = Vec::new();
     if let Ok(tree) = doc
         .catalog()
@@ -269,6 +275,7 @@ fn attachments(doc: &Document, pages: &[ObjectId], sink: &mut dyn Sink) -> Resul
         }
     }
     let mut seen = HashSet::new();
+    let mut members = 0;
     for (n, (key, spec)) in specs.into_iter().enumerate() {
         let name = [b"UF".as_slice(), b"F"]
             .iter()
@@ -288,13 +295,16 @@ fn attachments(doc: &Document, pages: &[ObjectId], sink: &mut dyn Sink) -> Resul
             continue;
         }
         match stream.decompressed_content_with_limit(lopdf::DEFAULT_MAX_DECOMPRESSED_SIZE) {
-            Ok(bytes) => sink.member_bytes(&name, &bytes)?,
+            Ok(bytes) => {
+                sink.member_bytes(&name, &bytes)?;
+                members += 1;
+            }
             Err(_) => {
                 sink.member_status(&name, FileStatus::Failed("corrupt PDF: embedded file could not be decoded".into()))
             }
         }
     }
-    Ok(())
+    Ok(members)
 }
 
 // ---------------------------------------------------------------------------
@@ -923,6 +933,9 @@ struct Font {
 impl Font {
     /// The next code in `bytes` and its length (at least 1 byte).
     fn next_code(&self, bytes: &[u8]) -> (u32, usize) {
+        if bytes.is_empty() {
+            return (0, 1);
+        }
         let fold = |n: usize| bytes[..n].iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b));
         match &self.kind {
             FontKind::Simple { .. } => (u32::from(bytes[0]), 1),
@@ -937,7 +950,7 @@ impl Font {
                         return (code, n);
                     }
                 }
-                let n = space.iter().map(|&(len, _, _)| usize::from(len)).min().unwrap_or(1).clamp(1, bytes.len());
+                let n = space.iter().map(|&(len, _, _)| usize::from(len)).min().unwrap_or(1).min(bytes.len());
                 (fold(n), n)
             }
         }
@@ -1517,30 +1530,26 @@ impl<'d> Pdf<'d> {
             if matches!(subtype, b"Link" | b"Popup") || flags & (2 | 32) != 0 {
                 continue;
             }
-            let Some((form_id, form)) = self.appearance(annot) else {
-                if subtype == b"Widget"
-                    && let Some(value) = field_value(annot, doc)
-                {
-                    run.layout.line(&value.replace(['\r', '\n'], " "));
-                }
-                continue;
-            };
+            let before = run.layout.text.len();
             let rect =
                 annot.get_deref(b"Rect", doc).ok().and_then(|r| r.as_array().ok()).and_then(|r| numbers::<4, _>(r));
-            let Some(rect) = rect else { continue };
-            let matrix = annotation_matrix(&form.dict, rect, doc);
-            run.state = State::new(matrix);
-            run.stack.clear();
-            run.overflow = 0;
-            run.tm = IDENTITY;
-            run.tlm = IDENTITY;
-            let before = run.layout.text.len();
-            self.form(&mut run, form_id, form, None, 1, sink)?;
-            if subtype == b"Widget" && run.layout.text.len() == before {
-                // An empty appearance (the viewer is asked to draw the
-                // field): the value is only in /V.
-                if let Some(value) = field_value(annot, doc) {
-                    run.layout.line(&value.replace(['\r', '\n'], " "));
+            if let (Some((form_id, form)), Some(rect)) = (self.appearance(annot), rect) {
+                run.state = State::new(annotation_matrix(&form.dict, rect, doc));
+                run.stack.clear();
+                run.overflow = 0;
+                run.tm = IDENTITY;
+                run.tlm = IDENTITY;
+                self.form(&mut run, form_id, form, None, 1, sink)?;
+            }
+            if run.layout.text.len() == before {
+                // Nothing drawn (no or an empty appearance): the text is only
+                // in the dictionary, a field's value or a comment.
+                let text = match subtype {
+                    b"Widget" => field_value(annot, doc),
+                    _ => annot.get_deref(b"Contents", doc).ok().and_then(text_string),
+                };
+                if let Some(text) = text.map(|t| one_line(&t)).filter(|t| !t.is_empty()) {
+                    run.layout.line(&text);
                 }
             }
         }
@@ -2481,7 +2490,17 @@ mod tests {
             id
         }
 
-        fn bytes(mut self, compress: bool) -> Vec<u8> {
+        fn bytes(self, compress: bool) -> Vec<u8> {
+            let mut doc = self.finish();
+            if compress {
+                doc.compress();
+            }
+            let mut out = Vec::new();
+            doc.save_to(&mut out).expect("test PDF saves");
+            out
+        }
+
+        fn finish(mut self) -> Document {
             let resources = self.doc.add_object(dictionary! { "Font" => self.fonts, "XObject" => self.xobjects });
             let count = self.kids.len() as i64;
             self.doc.objects.insert(
@@ -2501,12 +2520,7 @@ mod tests {
                 let info = self.doc.add_object(info);
                 self.doc.trailer.set("Info", info);
             }
-            if compress {
-                self.doc.compress();
-            }
-            let mut out = Vec::new();
-            self.doc.save_to(&mut out).expect("test PDF saves");
-            out
+            self.doc
         }
     }
 
@@ -2721,6 +2735,16 @@ mod tests {
                 "Rect" => vec![100.into(), 50.into(), 200.into(), 70.into()],
             }
             .into(),
+            dictionary! {
+                "Type" => "Annot", "Subtype" => "Text", "Contents" => utf16("Ring Åsa\r\npå 070-123 45 67"),
+                "Rect" => vec![10.into(), 10.into(), 20.into(), 20.into()],
+            }
+            .into(),
+            dictionary! {
+                "Type" => "Annot", "Subtype" => "Popup", "Contents" => utf16("Ring Åsa"),
+                "Rect" => vec![10.into(), 10.into(), 20.into(), 20.into()],
+            }
+            .into(),
         ];
         let content = b.doc.add_object(Stream::new(
             dictionary! {},
@@ -2729,7 +2753,13 @@ mod tests {
         b.page_with(dictionary! { "Contents" => content, "Annots" => annots });
         let (sink, result) = run(&b.bytes(false));
         assert!(result.is_ok(), "{result:?}");
-        assert_eq!(texts(&sink), vec![pair("page 1, line 1", "Sidtext\nI formuläret\nÅsa\nKommentar\n811218-9876")]);
+        assert_eq!(
+            texts(&sink),
+            vec![pair(
+                "page 1, line 1",
+                "Sidtext\nI formuläret\nÅsa\nKommentar\n811218-9876\nRing Åsa på 070-123 45 67"
+            )]
+        );
     }
 
     #[test]
@@ -2747,8 +2777,47 @@ mod tests {
         let (sink, result) = run(&b.bytes(true));
         assert!(result.is_ok(), "{result:?}");
         let members: Vec<&Event> = sink.events.iter().filter(|e| matches!(e, Event::Member(..))).collect();
-        assert_eq!(members, vec![&Event::Member("kunder.csv".into(), data)]);
+        assert_eq!(members, vec![&Event::Member("kunder.csv".into(), data.clone())]);
         assert_eq!(sink.texts().len(), 4);
+        // A portfolio: no page text, but its members were handed on.
+        let mut b = Built::new();
+        b.page(b"0 0 m 10 10 l S");
+        let file = b.doc.add_object(Stream::new(dictionary! {}, data.clone()));
+        let spec = b.doc.add_object(dictionary! { "Type" => "Filespec", "EF" => dictionary! { "F" => file } });
+        b.names = Some(dictionary! {
+            "EmbeddedFiles" => dictionary! { "Names" => vec![Object::string_literal("kunder.csv"), spec.into()] },
+        });
+        let (sink, result) = run(&b.bytes(false));
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(sink.events, vec![Event::Member("kunder.csv".into(), data)]);
+    }
+
+    #[test]
+    fn encryption_needs_the_user_password_only() {
+        for (user, readable) in [("", true), ("hemligt", false)] {
+            let mut doc = two_pages().finish();
+            let id = Object::String(b"0123456789abcdef".to_vec(), lopdf::StringFormat::Hexadecimal);
+            doc.trailer.set("ID", vec![id.clone(), id]);
+            let version = lopdf::EncryptionVersion::V2 {
+                document: &doc,
+                owner_password: "ägare",
+                user_password: user,
+                key_length: 128,
+                permissions: lopdf::Permissions::PRINTABLE,
+            };
+            let state = lopdf::EncryptionState::try_from(version).expect("encryption state");
+            doc.encrypt(&state).expect("encrypts");
+            let mut bytes = Vec::new();
+            doc.save_to(&mut bytes).expect("saves");
+            let (sink, result) = run(&bytes);
+            if readable {
+                assert!(result.is_ok(), "{result:?}");
+                assert_eq!(texts(&sink), texts(&run(&two_pages().bytes(false)).0));
+            } else {
+                assert!(matches!(result, Err(ExtractError::Encrypted)), "{result:?}");
+                assert!(sink.events.is_empty());
+            }
+        }
     }
 
     #[test]
