@@ -198,8 +198,12 @@ impl FileScan<'_> {
         Ok(())
     }
 
+    /// The member column for `name` inside the current report. Control
+    /// characters (a name is written by whoever made the archive, and is
+    /// printed on terminals) become `_`, and very long names are cut.
     fn member_name(&self, name: &str) -> String {
-        if self.current.member.is_empty() { name.to_string() } else { format!("{}!{name}", self.current.member) }
+        let clean: String = name.chars().take(MAX_MEMBER_NAME).map(|c| if c.is_control() { '_' } else { c }).collect();
+        if self.current.member.is_empty() { clean } else { format!("{}!{clean}", self.current.member) }
     }
 
     /// Counts one more member of the current container against the limits
@@ -249,6 +253,14 @@ impl FileScan<'_> {
     }
 }
 
+/// Findings kept for one file or member. Each takes a few hundred bytes;
+/// a file with more is a register whose every row is personal data, and
+/// listing it is more useful than holding gigabytes of rows.
+pub const MAX_FINDINGS: usize = 500_000;
+
+/// Longest member name kept, in characters.
+const MAX_MEMBER_NAME: usize = 512;
+
 /// A possible-zip-bomb status for `why`.
 fn bomb(why: String) -> ExtractError {
     ExtractError::Limit(format!("possible zip bomb: {why}"))
@@ -261,6 +273,12 @@ impl Sink for FileScan<'_> {
         dets.clear();
         find_located(self.engine, self.opts, &at, label, text, &mut dets, &mut self.current.findings);
         self.dets = dets;
+        if self.current.findings.len() > MAX_FINDINGS {
+            self.current.findings.truncate(MAX_FINDINGS);
+            return Err(ExtractError::Limit(format!(
+                "more than {MAX_FINDINGS} findings in one file; the first {MAX_FINDINGS} are reported, the rest of the file was not searched"
+            )));
+        }
         Ok(())
     }
 
@@ -300,6 +318,19 @@ impl Sink for FileScan<'_> {
             return Ok(());
         }
         let limits = &self.opts.limits;
+        // A member stored as is (a tar entry: no compressed size) is a
+        // slice of bytes already in memory, not decompressed: it is not
+        // charged, only bounded by its declared size.
+        if compressed.is_none() {
+            let cap = declared.unwrap_or(self.budget);
+            let mut bytes = Vec::new();
+            if let Err(e) = reader.take(cap.saturating_add(1)).read_to_end(&mut bytes) {
+                self.push_status(name, ExtractError::corrupt("archive member", e).status());
+                return Ok(());
+            }
+            self.nested(name, &bytes);
+            return Ok(());
+        }
         // The most this member may decompress to: what is left of the
         // budget, its declared size, and the ratio limit.
         let mut cap = self.budget;
@@ -341,6 +372,12 @@ impl Sink for FileScan<'_> {
         self.admit()?;
         if let Some(status) = self.too_deep() {
             self.push_status(name, status);
+            return Ok(());
+        }
+        // Decoded or decompressed by the extractor (a mail attachment, a
+        // PDF's embedded file): it counts against the budget.
+        if let Err(e) = self.charge(bytes.len() as u64, None) {
+            self.push_status(name, e.status());
             return Ok(());
         }
         self.nested(name, bytes);
@@ -529,6 +566,34 @@ mod tests {
         let gz = gz.finish().expect("gz");
         let got = summary(&scan_bytes(Path::new("zeros.gz"), &gz, &engine(), &ScanOptions::new()));
         assert!(got[1].1.starts_with("skipped: possible zip bomb"), "{got:?}");
+    }
+
+    #[test]
+    fn tar_members_are_not_charged_twice() {
+        let data = vec![b'a'; 3000];
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, "a.txt", &data[..]).expect("append");
+        let t = b.into_inner().expect("tar");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&t).expect("gz");
+        let gz = gz.finish().expect("gz");
+        let mut opts = ScanOptions::new();
+        // Room for the decompressed tar, not for the tar and its member again.
+        opts.limits.max_total = t.len() as u64 + 1000;
+        let got = summary(&scan_bytes(Path::new("x.tgz"), &gz, &engine(), &opts));
+        assert!(got.iter().all(|(_, status, _)| status == "scanned"), "{got:?}");
+        assert!(got.iter().any(|(m, _, _)| m == "x.tar!a.txt"), "{got:?}");
+    }
+
+    #[test]
+    fn member_names_cannot_carry_control_characters() {
+        let z = zip_of(&[("a\u{1b}[31m.txt", b"x")]);
+        let got = summary(&scan_bytes(Path::new("x.zip"), &z, &engine(), &ScanOptions::new()));
+        assert_eq!(got[1].0, "a_[31m.txt");
     }
 
     #[test]

@@ -45,10 +45,13 @@ pub fn extract(bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ExtractError> {
     Ok(())
 }
 
-/// A first record is a header when no field carries a digit or `@`: names
-/// of columns, not values.
+/// A first record is a header when no field carries an `@` and at most a
+/// quarter of its non-empty fields carry a digit: names of columns (`Telefon
+/// 2` among them), not values.
 fn is_header(record: &::csv::StringRecord) -> bool {
-    record.len() > 1 && record.iter().all(|f| !f.bytes().any(|b| b.is_ascii_digit() || b == b'@'))
+    let fields: Vec<&str> = record.iter().filter(|f| !f.trim().is_empty()).collect();
+    let with_digit = fields.iter().filter(|f| f.bytes().any(|b| b.is_ascii_digit())).count();
+    !fields.is_empty() && !fields.iter().any(|f| f.contains('@')) && with_digit * 4 <= fields.len()
 }
 
 /// The candidate delimiter that splits the first lines most evenly: the
@@ -118,6 +121,18 @@ mod tests {
         let got = texts("811218-9876,anna@exempel.se\n");
         assert_eq!(got[0].0, "row 1, column 1");
         assert_eq!(got[1], ("row 1, column 2".into(), String::new(), "anna@exempel.se".into()));
+    }
+
+    #[test]
+    fn header_rule() {
+        let rec = |fields: &[&str]| ::csv::StringRecord::from(fields.to_vec());
+        assert!(is_header(&rec(&["Personnummer"])), "one column");
+        assert!(is_header(&rec(&["Namn", "Personnummer", "Telefon", "Telefon 2"])));
+        assert!(!is_header(&rec(&["Namn", "Telefon 2"])), "half the fields have digits");
+        assert!(!is_header(&rec(&["Anna", "anna@exempel.se"])));
+        assert!(!is_header(&rec(&["811218-9876"])));
+        let got = texts("Personnummer\n8112189876\n");
+        assert_eq!(got[1], ("row 2, column Personnummer".into(), "Personnummer".into(), "8112189876".into()));
     }
 
     #[test]

@@ -54,6 +54,7 @@ const MAX_NAME: usize = 255;
 /// not held against it.
 pub fn looks_like_mail(head: &[u8]) -> bool {
     let mut known = 0;
+    let mut strong = false;
     let mut lines = head.split(|&b| b == b'\n').take(40).peekable();
     while let Some(line) = lines.next() {
         let last = lines.peek().is_none();
@@ -70,6 +71,10 @@ pub fn looks_like_mail(head: &[u8]) -> bool {
             _ if last => break,
             _ => return false,
         };
+        strong |= matches!(
+            name.as_slice(),
+            b"from" | b"to" | b"received" | b"mime-version" | b"message-id" | b"return-path" | b"delivered-to"
+        );
         if matches!(
             name.as_slice(),
             b"from"
@@ -93,7 +98,9 @@ pub fn looks_like_mail(head: &[u8]) -> bool {
             known += 1;
         }
     }
-    known >= 2
+    // Two known fields, one of them only a message has: "Subject:" and
+    // "Date:" on top of a note do not make it a mail.
+    known >= 2 && strong
 }
 
 // ---------------------------------------------------------------------------
@@ -155,7 +162,9 @@ fn skip_envelope_line(bytes: &[u8]) -> &[u8] {
 enum Wanted {
     /// Always (addresses, Subject, Received).
     Always,
-    /// Only when its raw value holds an `@`.
+    /// Only when its raw value holds an `@` or a digit: any header may
+    /// carry an address, a number or a client IP (`X-Originating-IP`,
+    /// `X-Personnummer`).
     IfAt,
     /// Never (message identifiers).
     Never,
@@ -178,7 +187,24 @@ fn wanted(name: &HeaderName<'_>) -> Wanted {
         | H::ResentCc
         | H::ResentBcc
         | H::ResentSender => Wanted::Always,
-        H::MessageId | H::InReplyTo | H::References | H::ContentId | H::ResentMessageId => Wanted::Never,
+        H::MessageId
+        | H::InReplyTo
+        | H::References
+        | H::ContentId
+        | H::ResentMessageId
+        | H::Date
+        | H::ResentDate
+        | H::MimeVersion
+        | H::ContentType
+        | H::ContentTransferEncoding
+        | H::ContentDisposition => Wanted::Never,
+        H::Other(n)
+            if ["dkim-signature", "arc-seal", "arc-message-signature", "x-google-dkim-signature"]
+                .iter()
+                .any(|d| n.eq_ignore_ascii_case(d)) =>
+        {
+            Wanted::Never
+        }
         H::Other(n) if n.eq_ignore_ascii_case("delivered-to") || n.eq_ignore_ascii_case("x-original-to") => {
             Wanted::Always
         }
@@ -203,7 +229,7 @@ fn push_headers(
             continue;
         }
         let value_raw = raw.get(header.offset_start as usize..header.offset_end as usize).unwrap_or_default();
-        if want == Wanted::IfAt && memchr::memchr(b'@', value_raw).is_none() {
+        if want == Wanted::IfAt && !value_raw.iter().any(|b| *b == b'@' || b.is_ascii_digit()) {
             continue;
         }
         let text = match &header.value {
@@ -1455,6 +1481,7 @@ mod tests {
                 t("header To", "Jens Hansen <jens@mottagare.dk>, Lund, Per <per.lund@exempel.se>"),
                 t("header Subject", "Personnummer för Åsa"),
                 t("header X-Original-To", "jens@mottagare.dk"),
+                t("header X-Mailer", "Brevduvan 1.0"),
                 t(
                     "body 1, line 1",
                     "Hej Jens!\r\nMitt personnummer är 19850101-1234 och jag bor på Östra gården. Ring 070-123 45 67.\r\n"

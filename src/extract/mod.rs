@@ -166,7 +166,11 @@ pub fn sniff(name: &str, bytes: &[u8]) -> Format {
         return sniff_cfb(bytes, &ext);
     }
     let head = &bytes[..bytes.len().min(8192)];
-    if memchr::memmem::find(&head[..head.len().min(1024)], b"%PDF-").is_some() {
+    // `%PDF-` at the start, or after a short binary prefix (some producers
+    // write one); a text that merely mentions `%PDF-1.4` is text.
+    if let Some(at) = memchr::memmem::find(&head[..head.len().min(1024)], b"%PDF-")
+        && (at == 0 || !text::looks_like_text(&head[..at]))
+    {
         return Format::Pdf;
     }
     if bytes.starts_with(&[0x1F, 0x8B]) {
@@ -223,10 +227,13 @@ fn text_format(ext: &str) -> Format {
 fn sniff_text(head: &[u8], ext: &str) -> Option<Format> {
     let start = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let trimmed = trim_ascii_start(start);
-    if start.starts_with(b"From ") && (ext == "mbox" || ext == "mbx" || mail::looks_like_mail(after_line(start))) {
+    let not_mail = matches!(ext, "csv" | "tsv" | "tab" | "html" | "htm" | "xml");
+    if start.starts_with(b"From ")
+        && (ext == "mbox" || ext == "mbx" || (!not_mail && mail::looks_like_mail(after_line(start))))
+    {
         return Some(Format::Mbox);
     }
-    if !matches!(ext, "csv" | "tsv" | "html" | "htm" | "xml") && mail::looks_like_mail(start) {
+    if !not_mail && mail::looks_like_mail(start) {
         return Some(Format::Eml);
     }
     let lower: Vec<u8> = trimmed.iter().take(512).map(u8::to_ascii_lowercase).collect();
@@ -465,6 +472,11 @@ mod tests {
             Format::Mbox
         );
         assert!(matches!(sniff("a.bin", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Format::Binary(_)));
+        assert_eq!(sniff("log.txt", b"uploaded a %PDF-1.4 file\nanna@exempel.se\n"), Format::Text, "mentions are text");
+        assert_eq!(sniff("x.pdf", b"\x00\x01junk%PDF-1.4\n"), Format::Pdf, "binary prefix");
+        let note = b"Subject: Anteckningar\nDate: 2024-01-01\nPersonnummer: 811218-9876\n";
+        assert_eq!(sniff("notes.txt", note), Format::Text, "Subject and Date alone do not make a mail");
+        assert_eq!(sniff("f.csv", b"From anna\nTo: x@exempel.se\nSubject: y\n"), Format::Csv);
     }
 
     #[test]
