@@ -81,7 +81,7 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
             format!("{}!{}", r.path.display(), r.member)
         };
         match &r.status {
-            FileStatus::Failed(why) => eprintln!("snoka: {path}: {why}"),
+            FileStatus::Failed(why) => eprintln!("snoka: {path}: failed: {why}"),
             FileStatus::Skipped(why) if args.verbose => eprintln!("snoka: {path}: skipped: {why}"),
             FileStatus::Skipped(why) if !args.quiet && !quiet_skip(why) => eprintln!("snoka: {path}: skipped: {why}"),
             _ => {}

@@ -249,7 +249,7 @@ fn unreadable_file_is_exit_2_and_rest_reported() {
         return;
     }
     assert_eq!(out.status.code(), Some(2), "stdout: {stdout}\nstderr: {stderr}");
-    assert!(stderr.contains("secret.txt: Permission denied"), "{stderr}");
+    assert!(stderr.contains("secret.txt: failed: Permission denied"), "{stderr}");
     assert!(stderr.contains("1 failed"), "{stderr}");
     assert!(stdout.contains("ok.txt"), "the readable file is still reported: {stdout}");
     assert!(!stdout.contains("secret.txt"));
@@ -274,7 +274,7 @@ fn missing_path_is_exit_2() {
     let dir = tree(&[("a.txt", PERSON)]);
     let (code, out, err) = run(dir.path(), &["a.txt", "nope"]);
     assert_eq!(code, 2);
-    assert!(err.contains("nope: No such file"), "{err}");
+    assert!(err.contains("nope: failed: No such file"), "{err}");
     assert!(out.contains("a.txt"));
 }
 
@@ -308,7 +308,7 @@ fn archive_members_are_reported_and_damage_is_listed() {
     assert_eq!(rows.len(), 2, "{out}");
     assert!(rows[0].starts_with("./good.zip,personal/anna.txt,personnummer,811218-XXXX,"), "{out}");
     assert!(rows[1].starts_with("./renamed.dat,personal/anna.txt,"), "sniffed by content: {out}");
-    assert!(err.contains("broken.zip: corrupt zip"), "{err}");
+    assert!(err.contains("broken.zip: failed: corrupt zip"), "{err}");
     assert!(err.contains("scanned 2 files and 2 members"), "{err}");
     let holes = std::fs::read_to_string(dir.path().join("holes.csv")).expect("errors file");
     let mut lines = holes.lines();
