@@ -867,8 +867,15 @@ pub fn extract_msg(bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ExtractError
         pushed += 1;
         msg_attachment(&mut msg, dir, index + 1, sink)?;
     }
-    if pushed == 0 && msg.failed_reads > 0 {
-        return Err(ExtractError::corrupt(MSG, "property streams unreadable"));
+    // What was read is reported either way; an unreadable stream (a body
+    // next to readable headers, say) must not leave the message "scanned".
+    if msg.failed_reads > 0 {
+        let what = if pushed == 0 {
+            "property streams unreadable".to_string()
+        } else {
+            format!("{} property stream(s) unreadable", msg.failed_reads)
+        };
+        return Err(ExtractError::corrupt(MSG, what));
     }
     Ok(())
 }
