@@ -31,10 +31,23 @@ pub fn shown(f: &Finding, show_values: bool) -> (&str, &str) {
 /// Writes to `path` atomically: `write` fills a temporary file next to it,
 /// which replaces `path` only when complete. The file is created with mode
 /// 0600 (owner only), since reports describe personal data.
+///
+/// A `path` that exists and is not a regular file (`/dev/null`,
+/// `/dev/stdout`, a FIFO) is written to directly: renaming over it would
+/// replace a device node with a file.
 pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> Result<(), ReportError>,
 ) -> Result<(), ReportError> {
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+        && !meta.is_dir()
+    {
+        let mut w = BufWriter::new(std::fs::OpenOptions::new().write(true).open(path)?);
+        write(&mut w)?;
+        w.flush()?;
+        return Ok(());
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -53,6 +66,28 @@ pub fn write_atomic(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_and_fifos_are_written_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+        if !made {
+            eprintln!("skipping: mkfifo not available");
+            return;
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).expect("read fifo"))
+        };
+        write_atomic(&fifo, |w: &mut dyn Write| Ok(w.write_all(b"report")?)).expect("write");
+        assert_eq!(reader.join().expect("reader"), "report");
+        let kind = std::fs::symlink_metadata(&fifo).expect("meta").file_type();
+        assert!(kind.is_fifo(), "the FIFO is still a FIFO");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 1, "no temporary file left");
+    }
 
     #[test]
     fn atomic_write_replaces_only_when_complete() {
