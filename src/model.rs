@@ -28,12 +28,24 @@ pub enum Kind {
     Ipv6,
     /// Telephone number (Swedish, Danish, or `+`-prefixed international).
     Phone,
+    /// A subject's name (`snoka find` only: a name match alone is told
+    /// apart from an identifier match).
+    #[value(skip)]
+    Name,
 }
 
 impl Kind {
     /// Every kind, in report order.
-    pub const ALL: [Kind; 7] =
-        [Kind::Personnummer, Kind::Samordningsnummer, Kind::Cpr, Kind::Email, Kind::Ipv4, Kind::Ipv6, Kind::Phone];
+    pub const ALL: [Kind; 8] = [
+        Kind::Personnummer,
+        Kind::Samordningsnummer,
+        Kind::Cpr,
+        Kind::Email,
+        Kind::Ipv4,
+        Kind::Ipv6,
+        Kind::Phone,
+        Kind::Name,
+    ];
 
     /// The lower-case name used in reports.
     pub fn as_str(self) -> &'static str {
@@ -45,6 +57,7 @@ impl Kind {
             Kind::Ipv4 => "ipv4",
             Kind::Ipv6 => "ipv6",
             Kind::Phone => "phone",
+            Kind::Name => "name",
         }
     }
 
@@ -115,6 +128,10 @@ impl fmt::Display for Confidence {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Location {
+    /// The file's own path below the scanned folder, or a member's name:
+    /// `file name`. Only `snoka find` searches names; sorted first.
+    #[serde(rename = "filename")]
+    FileName,
     /// A position in plain text: 1-based line and 1-based column counted in
     /// characters (Unicode scalar values) of the decoded text.
     Line {
@@ -231,6 +248,7 @@ impl fmt::Display for Location {
             Location::Property { name } => write!(f, "property {name}"),
             Location::Header { name } => write!(f, "header {name}"),
             Location::Body { body, line } => write!(f, "body {body}, line {line}"),
+            Location::FileName => f.write_str("file name"),
         }
     }
 }
@@ -261,6 +279,10 @@ pub struct Finding {
     /// Why it was reported: `;`-separated reason codes such as
     /// `luhn;date;keyword:personnummer`.
     pub reason: String,
+    /// For `snoka find`: the index of the subject this mentions.
+    pub subject: Option<u32>,
+    /// For `snoka find --context N`: the surrounding text, masked.
+    pub context: Option<String>,
 }
 
 impl Finding {

@@ -55,22 +55,77 @@ impl Default for ScanOptions {
     }
 }
 
+/// What looks for personal data in the text of a file: the detectors for
+/// `snoka scan` ([`Detectors`]), a subject index for `snoka find`. One
+/// instance serves every thread.
+pub trait Search: Sync {
+    /// Appends to `out` what is found in `text`, which is at `at` in the
+    /// file; `label` (a column header, a form label) is context only and is
+    /// never reported.
+    fn search(&self, at: &Location, label: &str, text: &str, out: &mut Vec<Finding>);
+
+    /// Appends to `out` what is found in a file's path as walked or a
+    /// member's name, located at [`Location::FileName`]. Nothing by default.
+    fn search_name(&self, _name: &str, _out: &mut Vec<Finding>) {}
+}
+
+/// The detectors of an [`Engine`], keeping findings that pass the options'
+/// confidence and kinds: what `snoka scan` searches with.
+pub struct Detectors<'a> {
+    engine: &'a Engine,
+    min_confidence: Confidence,
+    kinds: &'a [Kind],
+}
+
+impl<'a> Detectors<'a> {
+    /// The engine's detectors, filtered by `opts`.
+    pub fn new(engine: &'a Engine, opts: &'a ScanOptions) -> Detectors<'a> {
+        Detectors { engine, min_confidence: opts.min_confidence, kinds: &opts.kinds }
+    }
+}
+
+impl Search for Detectors<'_> {
+    fn search(&self, at: &Location, label: &str, text: &str, out: &mut Vec<Finding>) {
+        thread_local! {
+            static DETS: std::cell::RefCell<Vec<Detection>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        DETS.with(|d| {
+            let mut dets = std::mem::take(&mut *d.borrow_mut());
+            dets.clear();
+            find_located(self.engine, self.min_confidence, self.kinds, at, label, text, &mut dets, out);
+            *d.borrow_mut() = dets;
+        });
+    }
+}
+
 /// Scans every walked item on the current rayon pool and returns the
 /// reports (files and their members) sorted by path and member.
 pub fn scan(items: Vec<WalkItem>, engine: &Engine, opts: &ScanOptions) -> Vec<FileReport> {
+    scan_with(items, &Detectors::new(engine, opts), opts)
+}
+
+/// [`scan`] with any [`Search`].
+pub fn scan_with(items: Vec<WalkItem>, search: &dyn Search, opts: &ScanOptions) -> Vec<FileReport> {
     let pb = progress_bar(items.len() as u64, opts.progress);
     let mut reports: Vec<FileReport> = items
         .into_par_iter()
         .progress_with(pb.clone())
         .flat_map_iter(|item| match item {
-            WalkItem::File(job) => scan_file(&job, engine, opts),
-            WalkItem::Skipped { path, reason } => vec![report(&path, FileStatus::Skipped(reason), 0)],
-            WalkItem::Failed { path, message } => vec![report(&path, FileStatus::Failed(message), 0)],
+            WalkItem::File(job) => scan_file_with(&job, search, opts),
+            WalkItem::Skipped { path, reason } => named(&path, FileStatus::Skipped(reason), search),
+            WalkItem::Failed { path, message } => named(&path, FileStatus::Failed(message), search),
         })
         .collect();
     pb.finish_and_clear();
     reports.sort_by(|a, b| (&a.path, &a.member).cmp(&(&b.path, &b.member)));
     reports
+}
+
+/// The report of a file that was not read, with what its name mentions.
+fn named(path: &Path, status: FileStatus, search: &dyn Search) -> Vec<FileReport> {
+    let mut r = report(path, status, 0);
+    search.search_name(&path.to_string_lossy(), &mut r.findings);
+    vec![r]
 }
 
 fn progress_bar(len: u64, enabled: bool) -> ProgressBar {
@@ -92,21 +147,59 @@ fn report(path: &Path, status: FileStatus, bytes: u64) -> FileReport {
 /// Scans one file and its members. Never panics and never fails the scan:
 /// every problem is a report's status. The file's own report comes first.
 pub fn scan_file(job: &FileJob, engine: &Engine, opts: &ScanOptions) -> Vec<FileReport> {
+    scan_file_with(job, &Detectors::new(engine, opts), opts)
+}
+
+/// [`scan_file`] with any [`Search`].
+pub fn scan_file_with(job: &FileJob, search: &dyn Search, opts: &ScanOptions) -> Vec<FileReport> {
     let bytes = match read_bounded(&job.path, opts.max_filesize) {
         Ok(b) => b,
-        Err(e) => return vec![report(&job.path, FileStatus::Failed(e.to_string()), 0)],
+        Err(e) => return named(&job.path, FileStatus::Failed(e.to_string()), search),
     };
     if bytes.len() as u64 > opts.max_filesize {
         let why = "larger than --max-filesize (grew while scanned)";
-        return vec![report(&job.path, FileStatus::Skipped(why.into()), 0)];
+        return named(&job.path, FileStatus::Skipped(why.into()), search);
     }
-    scan_bytes(&job.path, &bytes, engine, opts)
+    scan_bytes_with(&job.path, &bytes, search, opts)
 }
 
 /// Scans a file's content (already read) as if it were at `path`.
 pub fn scan_bytes(path: &Path, bytes: &[u8], engine: &Engine, opts: &ScanOptions) -> Vec<FileReport> {
+    scan_bytes_with(path, bytes, &Detectors::new(engine, opts), opts)
+}
+
+/// [`scan_bytes`] with any [`Search`].
+pub fn scan_bytes_with(path: &Path, bytes: &[u8], search: &dyn Search, opts: &ScanOptions) -> Vec<FileReport> {
+    run_file(path, bytes, search, opts, None).0
+}
+
+/// The bytes of the members of `bytes` (a file at `path`) whose member
+/// names are in `wanted`, extracted as a scan would (same limits), with
+/// their member names. Used to copy matched archive members out.
+pub fn extract_members(
+    path: &Path,
+    bytes: &[u8],
+    wanted: &std::collections::HashSet<String>,
+    opts: &ScanOptions,
+) -> Vec<(String, Vec<u8>)> {
+    struct Nothing;
+    impl Search for Nothing {
+        fn search(&self, _: &Location, _: &str, _: &str, _: &mut Vec<Finding>) {}
+    }
+    run_file(path, bytes, &Nothing, opts, Some(wanted)).1
+}
+
+type Captured = Vec<(String, Vec<u8>)>;
+
+fn run_file(
+    path: &Path,
+    bytes: &[u8],
+    search: &dyn Search,
+    opts: &ScanOptions,
+    capture: Option<&std::collections::HashSet<String>>,
+) -> (Vec<FileReport>, Captured) {
     let mut fs = FileScan {
-        engine,
+        search,
         opts,
         path,
         deadline: Instant::now() + opts.limits.timeout,
@@ -115,16 +208,19 @@ pub fn scan_bytes(path: &Path, bytes: &[u8], engine: &Engine, opts: &ScanOptions
         members_here: 0,
         current: report(path, FileStatus::Scanned, bytes.len() as u64),
         done: Vec::new(),
-        dets: Vec::new(),
         calls: 0,
         expired: false,
+        capture,
+        captured: Vec::new(),
     };
     let name = path.to_string_lossy();
+    search.search_name(&name, &mut fs.current.findings);
     let outcome = catch_unwind(AssertUnwindSafe(|| fs.run(&name, bytes)));
     if outcome.is_err() {
         // The panic may have left a member half done: keep what finished,
         // and mark the file itself.
         fs.current = report(path, FileStatus::Failed(ExtractError::Panic.to_string()), bytes.len() as u64);
+        search.search_name(&name, &mut fs.current.findings);
         fs.done.retain(|r| !r.member.is_empty());
     }
     let mut out = Vec::with_capacity(fs.done.len() + 1);
@@ -132,7 +228,7 @@ pub fn scan_bytes(path: &Path, bytes: &[u8], engine: &Engine, opts: &ScanOptions
     top.findings.sort_by(|a, b| (&a.location, a.kind).cmp(&(&b.location, b.kind)));
     out.push(top);
     out.append(&mut fs.done);
-    out
+    (out, fs.captured)
 }
 
 /// Opens a file read-only and reads at most `limit + 1` bytes.
@@ -147,7 +243,7 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ExtractError> {
 /// file's or the current member's), finished member reports, and what is
 /// left of the limits.
 struct FileScan<'a> {
-    engine: &'a Engine,
+    search: &'a dyn Search,
     opts: &'a ScanOptions,
     path: &'a Path,
     deadline: Instant,
@@ -159,11 +255,13 @@ struct FileScan<'a> {
     members_here: usize,
     current: FileReport,
     done: Vec<FileReport>,
-    dets: Vec<Detection>,
     /// Sink calls so far, to read the clock only now and then.
     calls: u64,
     /// Set once the deadline has passed: every later call fails.
     expired: bool,
+    /// Member names whose bytes to keep (see [`extract_members`]).
+    capture: Option<&'a std::collections::HashSet<String>>,
+    captured: Captured,
 }
 
 impl FileScan<'_> {
@@ -223,13 +321,19 @@ impl FileScan<'_> {
     /// Scans a member's bytes as its own report, one level deeper.
     fn nested(&mut self, name: &str, bytes: &[u8]) {
         let member = self.member_name(name);
-        let child = FileReport {
+        if let Some(wanted) = self.capture
+            && wanted.contains(&member)
+        {
+            self.captured.push((member.clone(), bytes.to_vec()));
+        }
+        let mut child = FileReport {
             path: self.path.to_path_buf(),
             member,
             status: FileStatus::Scanned,
             bytes: bytes.len() as u64,
             findings: Vec::new(),
         };
+        self.search.search_name(name, &mut child.findings);
         let parent = std::mem::replace(&mut self.current, child);
         let members = std::mem::replace(&mut self.members_here, 0);
         self.depth += 1;
@@ -269,10 +373,7 @@ fn bomb(why: String) -> ExtractError {
 impl Sink for FileScan<'_> {
     fn text(&mut self, at: Location, label: &str, text: &str) -> Result<(), ExtractError> {
         self.check_time()?;
-        let mut dets = std::mem::take(&mut self.dets);
-        dets.clear();
-        find_located(self.engine, self.opts, &at, label, text, &mut dets, &mut self.current.findings);
-        self.dets = dets;
+        self.search.search(&at, label, text, &mut self.current.findings);
         if self.current.findings.len() > MAX_FINDINGS {
             self.current.findings.truncate(MAX_FINDINGS);
             return Err(ExtractError::Limit(format!(
@@ -391,9 +492,11 @@ impl Sink for FileScan<'_> {
 
 /// Runs the detectors over `text` at `at` (with `label` as context) and
 /// appends the findings that pass the options to `out`. `dets` is scratch.
+#[allow(clippy::too_many_arguments)]
 fn find_located(
     engine: &Engine,
-    opts: &ScanOptions,
+    min_confidence: Confidence,
+    kinds: &[Kind],
     at: &Location,
     label: &str,
     text: &str,
@@ -416,8 +519,8 @@ fn find_located(
     engine.detect(hay, dets);
     dets.retain(|d| {
         d.span.start >= offset
-            && Confidence::from_score(d.score) >= opts.min_confidence
-            && (opts.kinds.is_empty() || opts.kinds.contains(&d.kind))
+            && Confidence::from_score(d.score) >= min_confidence
+            && (kinds.is_empty() || kinds.contains(&d.kind))
     });
     dets.sort_by_key(|d| d.span.start);
     let multi_line = matches!(at, Location::Line { .. } | Location::Page { .. } | Location::Body { .. });
@@ -441,6 +544,8 @@ fn find_located(
             normalized: d.normalized,
             score: d.score,
             reason: d.reason,
+            subject: None,
+            context: None,
         });
     }
     JOINED.with(|j| *j.borrow_mut() = joined);
@@ -465,7 +570,8 @@ fn might_hold_value(text: &str) -> bool {
 pub fn find_in_text(text: &str, engine: &Engine, opts: &ScanOptions) -> Vec<Finding> {
     let mut dets = Vec::new();
     let mut findings = Vec::new();
-    find_located(engine, opts, &Location::Line { line: 1, column: 1 }, "", text, &mut dets, &mut findings);
+    let at = Location::Line { line: 1, column: 1 };
+    find_located(engine, opts.min_confidence, &opts.kinds, &at, "", text, &mut dets, &mut findings);
     findings.sort_by(|a, b| (&a.location, a.kind).cmp(&(&b.location, b.kind)));
     findings
 }
@@ -625,15 +731,33 @@ mod tests {
         let mut out = Vec::new();
         let at = Location::Record { row: 2, column: "Personnummer".into() };
         let opts = ScanOptions::new();
-        find_located(&engine(), &opts, &at, "Personnummer", "8112189876", &mut Vec::new(), &mut out);
+        find_located(
+            &engine(),
+            opts.min_confidence,
+            &opts.kinds,
+            &at,
+            "Personnummer",
+            "8112189876",
+            &mut Vec::new(),
+            &mut out,
+        );
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].kind, Kind::Personnummer);
         assert_eq!(out[0].location, at);
         let mut none = Vec::new();
-        find_located(&engine(), &opts, &at, "", "8112189876", &mut Vec::new(), &mut none);
+        find_located(&engine(), opts.min_confidence, &opts.kinds, &at, "", "8112189876", &mut Vec::new(), &mut none);
         assert!(none.is_empty(), "without the header it stays low");
         let mut label_only = Vec::new();
-        find_located(&engine(), &opts, &at, "anna@exempel.se", "x", &mut Vec::new(), &mut label_only);
+        find_located(
+            &engine(),
+            opts.min_confidence,
+            &opts.kinds,
+            &at,
+            "anna@exempel.se",
+            "x",
+            &mut Vec::new(),
+            &mut label_only,
+        );
         assert!(label_only.is_empty());
     }
 
@@ -643,7 +767,8 @@ mod tests {
         let text = "Rapport\n\nKontakt: anna@exempel.se";
         find_located(
             &engine(),
-            &ScanOptions::new(),
+            Confidence::Medium,
+            &[],
             &Location::Page { page: 2, line: 1 },
             "",
             text,
