@@ -15,6 +15,7 @@ pub mod detect;
 pub mod error;
 pub mod exit;
 pub mod extract;
+pub mod find;
 pub mod model;
 pub mod report;
 pub mod scan;

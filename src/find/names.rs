@@ -1,0 +1,383 @@
+//! Name matching: a subject's first (or any given) name and last name as
+//! whole words, case-insensitive, within a few words of each other in either
+//! order (`Anna Maria Lindqvist`, `Anna M. Lindqvist`, `Lindqvist, Anna`),
+//! with the Swedish and Danish genitive `-s` allowed on the last name.
+//!
+//! With fuzzy folding, diacritics are dropped and the usual ASCII spellings
+//! of Nordic letters are read as the letter (`Östen`, `Osten`, `Oesten`;
+//! `Åkerlund`, `Aakerlund`; `Kjær`, `Kjaer`), so that a file written on a
+//! keyboard or system without them still matches. Every text word costs one
+//! hash lookup, whatever the number of subjects.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Words between a given name and the last name that still make a match
+/// (`Anna Maria Lovisa Lindqvist`: two).
+const MAX_GAP: usize = 2;
+
+/// Name particles that are part of a last name, never a given name.
+const PARTICLES: [&str; 10] = ["af", "av", "von", "van", "de", "der", "den", "la", "du", "zu"];
+
+/// The words of `s` as a name matcher sees them: runs of letters (and
+/// combining marks, apostrophes inside a word); hyphens separate words.
+pub fn words(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut it = WordIter { s, pos: 0 };
+    while let Some(r) = it.next_word() {
+        out.push(&s[r]);
+    }
+    out
+}
+
+struct WordIter<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphabetic() || is_combining_mark(c)
+}
+
+impl WordIter<'_> {
+    /// The byte range of the next word.
+    fn next_word(&mut self) -> Option<Range<usize>> {
+        let b = self.s.as_bytes();
+        // Skip to a word start: ASCII fast path, full decoding otherwise.
+        let mut i = self.pos;
+        let start = loop {
+            if i >= b.len() {
+                self.pos = i;
+                return None;
+            }
+            let c = b[i];
+            if c.is_ascii_alphabetic() {
+                break i;
+            }
+            if c < 0x80 {
+                i += 1;
+                continue;
+            }
+            let ch = self.s[i..].chars().next()?;
+            if is_word_char(ch) {
+                break i;
+            }
+            i += ch.len_utf8();
+        };
+        let mut end = start;
+        let mut chars = self.s[start..].char_indices().peekable();
+        while let Some((off, ch)) = chars.next() {
+            if is_word_char(ch) {
+                end = start + off + ch.len_utf8();
+            } else if matches!(ch, '\'' | '\u{2019}') && chars.peek().is_some_and(|&(_, n)| n.is_alphabetic()) {
+                continue;
+            } else {
+                break;
+            }
+        }
+        self.pos = end;
+        Some(start..end)
+    }
+}
+
+/// Folds a word for exact matching: lower case, composed (NFC).
+pub fn fold_exact(word: &str, out: &mut String) {
+    out.clear();
+    if word.is_ascii() {
+        out.extend(word.bytes().map(|b| b.to_ascii_lowercase() as char));
+    } else {
+        for c in word.nfc() {
+            out.extend(c.to_lowercase());
+        }
+    }
+}
+
+/// Folds a word for fuzzy matching: lower case, diacritics dropped, Nordic
+/// letters and their ASCII spellings made one (`ø`, `ö`, `oe` -> `o`;
+/// `æ`, `ä`, `ae` -> `a`; `å`, `aa` -> `a`; `ü`, `ue` -> `u`; `ß` -> `ss`).
+pub fn fold_fuzzy(word: &str, out: &mut String) {
+    let mut plain = String::with_capacity(word.len());
+    for c in word.nfd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        for l in c.to_lowercase() {
+            match l {
+                'ø' | 'œ' => plain.push('o'),
+                'æ' => plain.push('a'),
+                'ß' => plain.push_str("ss"),
+                'đ' | 'ð' => plain.push('d'),
+                'ł' => plain.push('l'),
+                'þ' => plain.push_str("th"),
+                _ => plain.push(l),
+            }
+        }
+    }
+    out.clear();
+    let b = plain.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let two = b.get(i..i + 2);
+        if matches!(two, Some(b"oe" | b"ae" | b"aa" | b"ue")) {
+            out.push(b[i] as char);
+            i += 2;
+            continue;
+        }
+        // Char boundary: `plain` may hold non-ASCII letters.
+        let c = plain[i..].chars().next().unwrap_or(' ');
+        out.push(c);
+        i += c.len_utf8();
+    }
+}
+
+/// What a folded word is in one subject name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Role {
+    /// Index into [`NameIndex::names`].
+    name: u32,
+    /// True for the last name, false for a given name.
+    last: bool,
+}
+
+/// One name to look for.
+#[derive(Clone, Debug)]
+pub struct NameEntry {
+    /// The subject it belongs to.
+    pub subject: u32,
+    /// The name's words, folded exactly (to tell fuzzy from exact hits).
+    exact: Vec<String>,
+}
+
+/// A name match in a text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameHit {
+    /// The subject.
+    pub subject: u32,
+    /// Byte range in the text, from the first to the last matched word.
+    pub span: Range<usize>,
+    /// Last name first (`Lindqvist, Anna`).
+    pub reversed: bool,
+    /// Matched only after fuzzy folding.
+    pub fuzzy: bool,
+}
+
+/// Every subject name, indexed by folded word.
+#[derive(Debug, Default)]
+pub struct NameIndex {
+    fuzzy: bool,
+    names: Vec<NameEntry>,
+    words: HashMap<String, Vec<Role>>,
+    /// Folded word lengths that occur in the index, in bytes, as a bit set
+    /// (64 and longer share the last bit): skips most lookups.
+    lengths: u64,
+}
+
+impl NameIndex {
+    /// An empty index; `fuzzy` selects [`fold_fuzzy`] over [`fold_exact`].
+    pub fn new(fuzzy: bool) -> NameIndex {
+        NameIndex { fuzzy, ..NameIndex::default() }
+    }
+
+    /// True when no name was added.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    fn fold(&self, word: &str, out: &mut String) {
+        if self.fuzzy { fold_fuzzy(word, out) } else { fold_exact(word, out) }
+    }
+
+    /// Adds `name` (at least two words) for `subject`. The last word is the
+    /// last name; the others are given names, any of which may be used with
+    /// it. Particles (`af`, `von`) are neither.
+    pub fn add(&mut self, subject: u32, name: &str) {
+        let ws = words(name);
+        let Some((last, given)) = ws.split_last() else { return };
+        let id = self.names.len() as u32;
+        let mut exact = Vec::new();
+        let mut f = String::new();
+        for w in &ws {
+            fold_exact(w, &mut f);
+            exact.push(f.clone());
+        }
+        self.names.push(NameEntry { subject, exact });
+        let mut key = String::new();
+        self.fold(last, &mut key);
+        self.insert(key.clone(), Role { name: id, last: true });
+        for g in given {
+            fold_exact(g, &mut f);
+            if PARTICLES.contains(&f.as_str()) {
+                continue;
+            }
+            self.fold(g, &mut key);
+            self.insert(key.clone(), Role { name: id, last: false });
+        }
+    }
+
+    fn insert(&mut self, key: String, role: Role) {
+        self.lengths |= 1u64 << key.len().min(63);
+        let roles = self.words.entry(key).or_default();
+        if !roles.contains(&role) {
+            roles.push(role);
+        }
+    }
+
+    /// Finds every name in `text`, in text order.
+    pub fn find(&self, text: &str, out: &mut Vec<NameHit>) {
+        if self.names.is_empty() {
+            return;
+        }
+        // The last few words that were part of some name.
+        struct Seen {
+            index: usize,
+            span: Range<usize>,
+            roles: Vec<Role>,
+        }
+        let mut recent: Vec<Seen> = Vec::new();
+        let mut it = WordIter { s: text, pos: 0 };
+        let mut key = String::new();
+        let mut index = 0usize;
+        while let Some(span) = it.next_word() {
+            index += 1;
+            let word = &text[span.clone()];
+            let Some(roles) = self.lookup(word, &mut key) else { continue };
+            recent.retain(|s| index - s.index <= MAX_GAP + 1);
+            for role in &roles {
+                // A given name before the last name, or after it (reversed).
+                let partner = recent
+                    .iter()
+                    .filter(|s| s.roles.iter().any(|r| r.name == role.name && r.last != role.last))
+                    .find(|s| role.last || index - s.index <= 2);
+                if let Some(p) = partner {
+                    let whole = p.span.start..span.end;
+                    let subject = self.names[role.name as usize].subject;
+                    let fuzzy = self.fuzzy && !self.exact_match(role.name, &text[whole.clone()]);
+                    out.push(NameHit { subject, span: whole, reversed: !role.last, fuzzy });
+                }
+            }
+            recent.push(Seen { index, span, roles });
+        }
+    }
+
+    /// The roles of `word`, trying the genitive `-s` (last names only).
+    fn lookup(&self, word: &str, key: &mut String) -> Option<Vec<Role>> {
+        if word.len() > 255 {
+            return None;
+        }
+        self.fold(word, key);
+        let has_len = |n: usize| self.lengths & (1u64 << n.min(63)) != 0;
+        let mut found: Vec<Role> = Vec::new();
+        if has_len(key.len())
+            && let Some(r) = self.words.get(key.as_str())
+        {
+            found.extend(r);
+        }
+        if let Some(stem) = key.strip_suffix('s').map(|k| k.trim_end_matches(['\'', '\u{2019}']))
+            && !stem.is_empty()
+            && has_len(stem.len())
+            && let Some(r) = self.words.get(stem)
+        {
+            for role in r.iter().filter(|r| r.last) {
+                if !found.contains(role) {
+                    found.push(*role);
+                }
+            }
+        }
+        (!found.is_empty()).then_some(found)
+    }
+
+    /// True when every word of `matched` that belongs to the name is
+    /// spelled as in the name (ignoring case), i.e. no fuzzy folding was
+    /// needed.
+    fn exact_match(&self, name: u32, matched: &str) -> bool {
+        let entry = &self.names[name as usize];
+        let mut f = String::new();
+        let mut fz = String::new();
+        let mut hits = 0;
+        for w in words(matched) {
+            fold_exact(w, &mut f);
+            let stem = f.strip_suffix('s').unwrap_or(&f);
+            if entry.exact.iter().any(|e| *e == f || e == stem) {
+                hits += 1;
+                continue;
+            }
+            // A word that matched only after folding.
+            fold_fuzzy(w, &mut fz);
+            let folded_hit = entry.exact.iter().any(|e| {
+                let mut g = String::new();
+                fold_fuzzy(e, &mut g);
+                g == fz
+            });
+            if folded_hit {
+                return false;
+            }
+        }
+        hits >= 2
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(index: &NameIndex, text: &str) -> Vec<(String, bool, bool)> {
+        let mut out = Vec::new();
+        index.find(text, &mut out);
+        out.into_iter().map(|h| (text[h.span].to_string(), h.reversed, h.fuzzy)).collect()
+    }
+
+    fn index(fuzzy: bool) -> NameIndex {
+        let mut i = NameIndex::new(fuzzy);
+        i.add(0, "Anna Maria Lindqvist");
+        i.add(1, "Östen Åkerlund");
+        i
+    }
+
+    #[test]
+    fn written_forms_of_a_name() {
+        let i = index(false);
+        assert_eq!(hits(&i, "Hej Anna Lindqvist!"), vec![("Anna Lindqvist".into(), false, false)]);
+        assert_eq!(hits(&i, "LINDQVIST, ANNA"), vec![("LINDQVIST, ANNA".into(), true, false)]);
+        assert_eq!(hits(&i, "Anna M. Lindqvist"), vec![("Anna M. Lindqvist".into(), false, false)]);
+        assert_eq!(hits(&i, "Anna Maria Lindqvist")[0].0, "Anna Maria Lindqvist");
+        assert_eq!(hits(&i, "Maria Lindqvist")[0].0, "Maria Lindqvist", "any given name");
+        assert_eq!(hits(&i, "Anna Lindqvists bil")[0].0, "Anna Lindqvists", "genitive");
+        assert_eq!(hits(&i, "Anna\nLindqvist")[0].0, "Anna\nLindqvist", "wrapped line");
+        assert_eq!(hits(&i, "östen åkerlund")[0].0, "östen åkerlund");
+        // Decomposed Ö (O + U+0308) as some PDFs and Macs write it.
+        assert_eq!(hits(&i, "O\u{308}sten A\u{30a}kerlund").len(), 1);
+    }
+
+    #[test]
+    fn near_misses_are_not_names() {
+        let i = index(false);
+        assert!(hits(&i, "Annabella Lindqvist").is_empty(), "whole words");
+        assert!(hits(&i, "Anna Lindqvistsson").is_empty());
+        assert!(hits(&i, "Anna skrev till oss i går om Lindqvist").is_empty(), "too far apart");
+        assert!(hits(&i, "Lindqvist").is_empty() && hits(&i, "Anna").is_empty(), "one word is not a name");
+        assert!(hits(&i, "Osten Akerlund").is_empty(), "exact unless fuzzy");
+    }
+
+    #[test]
+    fn fuzzy_folds_nordic_spellings() {
+        let i = index(true);
+        assert_eq!(hits(&i, "Osten Akerlund"), vec![("Osten Akerlund".into(), false, true)]);
+        assert_eq!(hits(&i, "Oesten Aakerlund"), vec![("Oesten Aakerlund".into(), false, true)]);
+        assert_eq!(hits(&i, "Östen Åkerlund"), vec![("Östen Åkerlund".into(), false, false)]);
+        assert!(!hits(&i, "ANNA LINDQVIST")[0].2);
+        let mut f = String::new();
+        fold_fuzzy("Kjærgaard", &mut f);
+        let mut g = String::new();
+        fold_fuzzy("Kjaergaard", &mut g);
+        assert_eq!(f, g);
+    }
+
+    #[test]
+    fn words_split_on_hyphens_keep_apostrophes() {
+        assert_eq!(words("Karl-Johan O'Brien, 42"), vec!["Karl", "Johan", "O'Brien"]);
+        assert_eq!(words("  "), Vec::<&str>::new());
+    }
+}
