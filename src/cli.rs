@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::model::{Confidence, Kind};
 use crate::report::Format;
+use crate::report::find::FindFormat;
 
 /// snoka finds personal data in file shares: Swedish personnummer and
 /// samordningsnummer, Danish CPR numbers, e-mail addresses, IP addresses
@@ -28,6 +29,16 @@ pub enum Command {
     /// Exit status: 0 nothing reported, 1 findings reported, 2 an error or
     /// any file that could not be read.
     Scan(ScanArgs),
+    /// Find every file and place that mentions a person (an access or
+    /// erasure request), by any written form of their identifiers and name.
+    ///
+    /// Give the subject in a file (--subject, --subjects; `-` for standard
+    /// input) rather than on the command line, which shell history and
+    /// process lists keep.
+    ///
+    /// Exit status: 0 not found, 1 found, 2 an error or any file that could
+    /// not be read (the answer may be incomplete).
+    Find(FindArgs),
 }
 
 /// Arguments of `snoka scan`.
@@ -59,6 +70,106 @@ pub struct ScanArgs {
     #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS")]
     pub kinds: Vec<Kind>,
 
+    /// Walking, limits and messages.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Arguments of `snoka find`.
+#[derive(Debug, Args)]
+pub struct FindArgs {
+    /// Files or folders to search.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Read the subject(s) from FILE: TOML (id, name, personnummer, cpr,
+    /// email, phone; a string or a list each) or CSV with those columns
+    /// (several values separated by `;`). `-` reads standard input.
+    /// Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub subject: Vec<PathBuf>,
+
+    /// Read many subjects from FILE (same formats as --subject) and search
+    /// for all of them in one pass.
+    #[arg(long, value_name = "FILE")]
+    pub subjects: Vec<PathBuf>,
+
+    /// Id of the subject given by the options below (the `subject`
+    /// column).
+    #[arg(long, value_name = "ID", default_value = "subject")]
+    pub id: String,
+
+    /// A personnummer or samordningsnummer of the subject, any written form
+    /// (repeatable).
+    #[arg(long, value_name = "NUMBER")]
+    pub personnummer: Vec<String>,
+
+    /// A CPR number of the subject (repeatable).
+    #[arg(long, value_name = "NUMBER")]
+    pub cpr: Vec<String>,
+
+    /// An e-mail address of the subject (repeatable).
+    #[arg(long, value_name = "ADDRESS")]
+    pub email: Vec<String>,
+
+    /// A phone number of the subject; Swedish numbers start with 0, Danish
+    /// ones are 8 digits, others need +CC (repeatable).
+    #[arg(long, value_name = "NUMBER")]
+    pub phone: Vec<String>,
+
+    /// The subject's name, "First Last" (repeatable: a former name too).
+    #[arg(long, value_name = "NAME")]
+    pub name: Vec<String>,
+
+    /// Also match names written without diacritics or with ASCII spellings
+    /// of Nordic letters (Osten or Oesten for Östen); such matches are low
+    /// confidence.
+    #[arg(long)]
+    pub fuzzy_names: bool,
+
+    /// Report format.
+    #[arg(short = 'f', long, value_enum, default_value_t = FindFormat::Csv)]
+    pub format: FindFormat,
+
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Print matched values in full (masked by default).
+    #[arg(long)]
+    pub show_values: bool,
+
+    /// Add N characters of surrounding text on each side (other numbers and
+    /// addresses in it masked) as a `context` column.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub context: usize,
+
+    /// Report matches of at least this confidence (name-only matches are
+    /// medium, fuzzy name matches low).
+    #[arg(long, value_enum, default_value_t = Confidence::Low, value_name = "LEVEL")]
+    pub min_confidence: Confidence,
+
+    /// Copy (never move) every file with a match into DIR, keeping its
+    /// path; matching archive members and attachments are extracted as
+    /// files. Writes DIR/manifest.csv with the SHA-256 of each copy. DIR
+    /// must be new or empty and outside the searched folders.
+    #[arg(long, value_name = "DIR")]
+    pub copy_to: Option<PathBuf>,
+
+    /// Print only the paths of files with a match, each followed by a NUL
+    /// byte, for `xargs -0` (with --format files). A match in an archive
+    /// member or attachment lists the archive or mail file.
+    #[arg(long, short = '0')]
+    pub print0: bool,
+
+    /// Walking, limits and messages.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Options shared by `scan` and `find`: what to walk, limits, messages.
+#[derive(Debug, Args)]
+pub struct RunArgs {
     /// Number of threads (default: all cores).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,

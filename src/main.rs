@@ -1,18 +1,23 @@
-//! The `snoka` binary: parse arguments, walk, scan, report, exit.
+//! The `snoka` binary: parse arguments, walk, scan or find, report, exit.
 
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Parser;
 
-use snoka::cli::{Cli, Command, ScanArgs};
+use snoka::cli::{Cli, Command, FindArgs, RunArgs, ScanArgs};
+use snoka::detect::date::Date;
 use snoka::exit::Exit;
 use snoka::extract::Limits;
-use snoka::model::FileStatus;
+use snoka::find::subject::{self, RawSubject};
+use snoka::find::{FindOptions, SubjectIndex, copy};
+use snoka::model::{FileReport, FileStatus};
+use snoka::report::find::FindFormat;
 use snoka::report::{self, Format, summary::Summary};
-use snoka::scan::{ScanOptions, scan};
+use snoka::scan::{Detectors, ScanOptions, Search, scan_with};
 use snoka::walk::{WalkOptions, walk};
 use snoka::{Engine, error::ReportError};
 
@@ -28,6 +33,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => run_scan(args),
+        Command::Find(args) => run_find(args),
     };
     match result {
         Ok(exit) => exit.into(),
@@ -41,7 +47,173 @@ fn main() -> ExitCode {
 fn run_scan(args: ScanArgs) -> Result<Exit> {
     let start = Instant::now();
     let engine = Engine::builtin().context("loading built-in rules")?;
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let mut opts = scan_options(&args.run);
+    opts.min_confidence = args.min_confidence;
+    opts.kinds = args.kinds.clone();
+    let never: Vec<PathBuf> = args.output.iter().chain(args.run.errors.iter()).cloned().collect();
+    let reports = walk_and_scan(&args.paths, &args.run, never, &Detectors::new(&engine, &opts), &opts)?;
+    let summary = Summary::of(&reports, start.elapsed());
+    let write = |w: &mut dyn Write| -> Result<(), ReportError> {
+        match args.format {
+            Format::Csv => report::csv::write(w, &reports, args.show_values),
+            Format::Jsonl => report::jsonl::write(w, &reports, args.show_values),
+        }
+    };
+    write_report(args.output.as_deref(), write)?;
+    if !args.run.quiet {
+        eprintln!("snoka: {summary}");
+        nothing_walked_hint(&summary);
+    }
+    Ok(Exit::of(&summary))
+}
+
+fn run_find(args: FindArgs) -> Result<Exit> {
+    let start = Instant::now();
+    if args.print0 && args.format != FindFormat::Files {
+        bail!("--print0 lists files: use it with --format files");
+    }
+    let subjects = load_subjects(&args)?;
+    if let Some(dir) = &args.copy_to {
+        copy::check_destination(dir, &args.paths).context("--copy-to")?;
+    }
+    let ids: Vec<String> = subjects.iter().map(|s| s.id.clone()).collect();
+    let find_opts = FindOptions {
+        fuzzy_names: args.fuzzy_names,
+        context: args.context,
+        show_values: args.show_values,
+        min_confidence: args.min_confidence,
+    };
+    let index = SubjectIndex::new(subjects, &args.paths, find_opts);
+    let opts = scan_options(&args.run);
+    let mut never: Vec<PathBuf> = args.output.iter().chain(args.run.errors.iter()).cloned().collect();
+    never.extend(args.subject.iter().chain(&args.subjects).filter(|p| p.as_os_str() != "-").cloned());
+    let reports = walk_and_scan(&args.paths, &args.run, never, &index, &opts)?;
+    let summary = Summary::of(&reports, start.elapsed());
+
+    let write = |w: &mut dyn Write| -> Result<(), ReportError> {
+        match (args.format, args.print0) {
+            (FindFormat::Files, true) => report::find::write_print0(w, &reports),
+            (FindFormat::Files, false) => report::find::write_files(w, &reports, &ids),
+            (FindFormat::Csv, _) => report::find::write_csv(w, &reports, &ids, args.show_values, args.context > 0),
+            (FindFormat::Jsonl, _) => report::find::write_jsonl(w, &reports, &ids, args.show_values),
+        }
+    };
+    write_report(args.output.as_deref(), write)?;
+    if let Some(dir) = &args.copy_to {
+        let copied = copy::copy_matches(dir, &reports, &ids, &opts).context("--copy-to")?;
+        if !args.run.quiet {
+            eprintln!(
+                "snoka: copied {} files to {} (list: {})",
+                copied.len(),
+                dir.display(),
+                dir.join("manifest.csv").display()
+            );
+        }
+    }
+    if !args.run.quiet {
+        for line in per_subject(&reports, &ids) {
+            eprintln!("snoka: {line}");
+        }
+        if args.print0 && reports.iter().any(|r| !r.member.is_empty() && !r.findings.is_empty()) {
+            eprintln!(
+                "snoka: some matches are inside archives or attachments; the list names the file that holds them"
+            );
+        }
+        eprintln!("snoka: {summary}");
+        nothing_walked_hint(&summary);
+    }
+    Ok(Exit::of(&summary))
+}
+
+/// "subject 1: 12 matches in 5 files (2 by name only)" for each subject.
+fn per_subject(reports: &[FileReport], ids: &[String]) -> Vec<String> {
+    let mut matches = vec![0usize; ids.len()];
+    let mut files = vec![std::collections::BTreeSet::new(); ids.len()];
+    let mut identified = vec![std::collections::BTreeSet::new(); ids.len()];
+    for r in reports {
+        for f in &r.findings {
+            let Some(s) = f.subject.map(|s| s as usize).filter(|&s| s < ids.len()) else { continue };
+            matches[s] += 1;
+            files[s].insert((&r.path, &r.member));
+            if f.kind != snoka::Kind::Name {
+                identified[s].insert((&r.path, &r.member));
+            }
+        }
+    }
+    (0..ids.len())
+        .map(|s| {
+            let name_only = files[s].len() - identified[s].len();
+            let extra = if name_only > 0 { format!(" ({name_only} by name only)") } else { String::new() };
+            match matches[s] {
+                0 => format!("subject {}: not found", ids[s]),
+                n => format!("subject {}: {n} matches in {} files{extra}", ids[s], files[s].len()),
+            }
+        })
+        .collect()
+}
+
+/// The subjects from every file and the inline options, checked.
+fn load_subjects(args: &FindArgs) -> Result<Vec<snoka::find::subject::Subject>> {
+    let mut raw: Vec<RawSubject> = Vec::new();
+    for path in args.subject.iter().chain(&args.subjects) {
+        let (name, text) = if path.as_os_str() == "-" {
+            let mut s = String::new();
+            io::stdin().read_to_string(&mut s).context("reading subjects from standard input")?;
+            ("standard input".to_string(), s)
+        } else {
+            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let text = String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{}: not UTF-8", path.display()))?;
+            (path.display().to_string(), text)
+        };
+        raw.extend(subject::parse_file(&name, &text)?);
+    }
+    let inline = RawSubject {
+        id: Some(args.id.clone()),
+        name: args.name.clone(),
+        personnummer: args.personnummer.clone(),
+        cpr: args.cpr.clone(),
+        email: args.email.clone(),
+        phone: args.phone.clone(),
+    };
+    let has_inline = !(inline.name.is_empty()
+        && inline.personnummer.is_empty()
+        && inline.cpr.is_empty()
+        && inline.email.is_empty()
+        && inline.phone.is_empty());
+    if has_inline {
+        raw.push(inline);
+    }
+    if raw.is_empty() {
+        bail!("no subject given: use --subject FILE, --subjects FILE, or --personnummer/--cpr/--email/--phone/--name");
+    }
+    Ok(subject::check(raw, Date::today())?)
+}
+
+fn scan_options(run: &RunArgs) -> ScanOptions {
+    ScanOptions {
+        max_filesize: run.max_filesize,
+        limits: Limits {
+            max_depth: run.max_depth,
+            max_total: run.max_decompressed,
+            max_ratio: run.max_ratio.max(1),
+            max_members: run.max_members,
+            timeout: Duration::from_secs(run.file_timeout),
+        },
+        progress: !run.quiet,
+        ..ScanOptions::new()
+    }
+}
+
+/// Walks `paths`, searches every file with `search`, prints per-file
+/// problems on stderr and writes `--errors`.
+fn walk_and_scan(
+    paths: &[PathBuf],
+    run: &RunArgs,
+    never: Vec<PathBuf>,
+    search: &dyn Search,
+    opts: &ScanOptions,
+) -> Result<Vec<FileReport>> {
+    let threads = run.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     // Parsers of hostile documents recurse; a large stack (address space,
     // not memory, until used) turns a stack overflow into a non-event.
     let pool = rayon::ThreadPoolBuilder::new()
@@ -50,30 +222,15 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
         .build()
         .context("starting threads")?;
     let walk_opts = WalkOptions {
-        follow: args.follow,
-        respect_gitignore: args.respect_gitignore,
-        excludes: args.exclude.clone(),
-        max_filesize: args.max_filesize,
+        follow: run.follow,
+        respect_gitignore: run.respect_gitignore,
+        excludes: run.exclude.clone(),
+        max_filesize: run.max_filesize,
         threads,
-        never: args.output.iter().chain(args.errors.iter()).cloned().collect(),
+        never,
     };
-    let items = walk(&args.paths, &walk_opts).context("invalid --exclude glob")?;
-    let opts = ScanOptions {
-        min_confidence: args.min_confidence,
-        kinds: args.kinds.clone(),
-        max_filesize: args.max_filesize,
-        limits: Limits {
-            max_depth: args.max_depth,
-            max_total: args.max_decompressed,
-            max_ratio: args.max_ratio.max(1),
-            max_members: args.max_members,
-            timeout: Duration::from_secs(args.file_timeout),
-        },
-        progress: !args.quiet,
-    };
-    let reports = pool.install(|| scan(items, &engine, &opts));
-    let summary = Summary::of(&reports, start.elapsed());
-
+    let items = walk(paths, &walk_opts).context("invalid --exclude glob")?;
+    let reports = pool.install(|| scan_with(items, search, opts));
     for r in &reports {
         let path = if r.member.is_empty() {
             r.path.display().to_string()
@@ -82,23 +239,21 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
         };
         match &r.status {
             FileStatus::Failed(why) => eprintln!("snoka: {path}: failed: {why}"),
-            FileStatus::Skipped(why) if args.verbose => eprintln!("snoka: {path}: skipped: {why}"),
-            FileStatus::Skipped(why) if !args.quiet && !quiet_skip(why) => eprintln!("snoka: {path}: skipped: {why}"),
+            FileStatus::Skipped(why) if run.verbose => eprintln!("snoka: {path}: skipped: {why}"),
+            FileStatus::Skipped(why) if !run.quiet && !quiet_skip(why) => eprintln!("snoka: {path}: skipped: {why}"),
             _ => {}
         }
     }
-
-    let write = |w: &mut dyn Write| -> Result<(), ReportError> {
-        match args.format {
-            Format::Csv => report::csv::write(w, &reports, args.show_values),
-            Format::Jsonl => report::jsonl::write(w, &reports, args.show_values),
-        }
-    };
-    if let Some(path) = &args.errors {
+    if let Some(path) = &run.errors {
         report::write_atomic(path, |w: &mut dyn Write| report::errors::write(w, &reports))
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    match &args.output {
+    Ok(reports)
+}
+
+/// Writes a report to `output` atomically, or to standard output.
+fn write_report(output: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> Result<(), ReportError>) -> Result<()> {
+    match output {
         Some(path) => report::write_atomic(path, write).with_context(|| format!("writing {}", path.display()))?,
         None => {
             let mut out = io::BufWriter::new(io::stdout().lock());
@@ -111,14 +266,13 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
             }
         }
     }
+    Ok(())
+}
 
-    if !args.quiet {
-        eprintln!("snoka: {summary}");
-        if summary.scanned == 0 && summary.skipped == 0 && summary.failed == 0 {
-            eprintln!("snoka: no files were found to scan (check the paths, --exclude and .snokaignore files)");
-        }
+fn nothing_walked_hint(summary: &Summary) {
+    if summary.scanned == 0 && summary.skipped == 0 && summary.failed == 0 {
+        eprintln!("snoka: no files were found to scan (check the paths, --exclude and .snokaignore files)");
     }
-    Ok(Exit::of(&summary))
 }
 
 /// Skips that are expected in bulk and only listed with --verbose.

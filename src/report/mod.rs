@@ -5,6 +5,7 @@
 
 pub mod csv;
 pub mod errors;
+pub mod find;
 pub mod jsonl;
 pub mod summary;
 
