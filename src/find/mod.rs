@@ -320,7 +320,14 @@ impl SubjectIndex {
     fn findings(&self, at: &Location, text: &str, hits: Vec<Hit>, out: &mut Vec<Finding>) {
         let multi_line = matches!(at, Location::Line { .. } | Location::Page { .. } | Location::Body { .. });
         let mut cursor = LineCursor::new(text);
-        for h in hits {
+        let masked: Vec<(String, String)> = hits.iter().map(|h| masks(h, &text[h.span.clone()])).collect();
+        // Every match in the text, as the context shows it.
+        let shown: Vec<(Range<usize>, &str)> = hits
+            .iter()
+            .zip(&masked)
+            .map(|(h, m)| (h.span.clone(), if self.opts.show_values { &text[h.span.clone()] } else { m.0.as_str() }))
+            .collect();
+        for (i, (h, (masked_value, masked_normalized))) in hits.iter().zip(&masked).enumerate() {
             if Confidence::from_score(h.score) < self.opts.min_confidence {
                 continue;
             }
@@ -331,27 +338,16 @@ impl SubjectIndex {
             } else {
                 at.clone()
             };
-            let (masked_value, masked_normalized) = match h.kind {
-                Kind::Name => (mask_name(value), mask_name(&h.normalized)),
-                Kind::Email => (Mask::Email.apply(&h.normalized), Mask::Email.apply(&h.normalized)),
-                Kind::Phone => {
-                    let m = Mask::Digits { keep_first: 3, keep_last: 2 };
-                    (m.apply(value), m.apply(&h.normalized))
-                }
-                _ => (Mask::LastDigits(4).apply(value), Mask::LastDigits(4).apply(&h.normalized)),
-            };
-            let context = (self.opts.context > 0).then(|| {
-                let shown = if self.opts.show_values { value } else { masked_value.as_str() };
-                context(text, h.span.clone(), self.opts.context, shown, self.opts.show_values)
-            });
+            let context =
+                (self.opts.context > 0).then(|| context(text, i, &shown, self.opts.context, self.opts.show_values));
             out.push(Finding {
                 kind: h.kind,
                 rule: self.rule.clone(),
                 location,
                 value: value.to_string(),
-                normalized: h.normalized,
-                masked_value,
-                masked_normalized,
+                normalized: h.normalized.clone(),
+                masked_value: masked_value.clone(),
+                masked_normalized: masked_normalized.clone(),
                 score: h.score,
                 reason: h.reason.to_string(),
                 subject: Some(h.subject),
@@ -458,27 +454,66 @@ fn email_bounded(hay: &str, r: Range<usize>) -> bool {
     before_ok && after_ok && !hay[..r.start].ends_with(|c: char| c.is_alphanumeric() && !c.is_ascii())
 }
 
-/// Up to `n` characters each side of `span`, with the match replaced by
-/// `shown` and marked `«...»`. Unless `show_values`, digit runs of six or
-/// more digits and e-mail local parts around it are masked too: they may be
-/// someone else's.
-fn context(text: &str, span: Range<usize>, n: usize, shown: &str, show_values: bool) -> String {
-    let before_start = text[..span.start].char_indices().rev().nth(n.saturating_sub(1)).map_or(0, |(i, _)| i);
-    let after_end = text[span.end..].char_indices().nth(n).map_or(text.len(), |(i, _)| span.end + i);
+/// The masked value as written and the masked normalized value of a hit.
+fn masks(h: &Hit, value: &str) -> (String, String) {
+    match h.kind {
+        Kind::Name => (mask_name(value), mask_name(&h.normalized)),
+        Kind::Email => (Mask::Email.apply(&h.normalized), Mask::Email.apply(&h.normalized)),
+        Kind::Phone => {
+            let m = Mask::Digits { keep_first: 3, keep_last: 2 };
+            (m.apply(value), m.apply(&h.normalized))
+        }
+        _ => (Mask::LastDigits(4).apply(value), Mask::LastDigits(4).apply(&h.normalized)),
+    }
+}
+
+/// Up to `n` characters each side of match `current` of `all` (every match
+/// in `text`, with how to show it), the match marked `«...»`. Other matches
+/// in the window are shown as they are in the report; unless `show_values`,
+/// digit runs of six or more digits and e-mail local parts in between are
+/// masked too: they may be someone else's.
+fn context(text: &str, current: usize, all: &[(Range<usize>, &str)], n: usize, show_values: bool) -> String {
+    let span = all[current].0.clone();
+    let mut from = text[..span.start].char_indices().rev().nth(n.saturating_sub(1)).map_or(0, |(i, _)| i);
+    let mut to = text[span.end..].char_indices().nth(n).map_or(text.len(), |(i, _)| span.end + i);
+    // Never cut another match in half.
+    for (r, _) in all {
+        if r.start < from && r.end > from {
+            from = r.start;
+        }
+        if r.start < to && r.end > to {
+            to = r.end;
+        }
+    }
     let clean = |s: &str| -> String {
         let flat: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
         if show_values { flat } else { mask_context(&flat) }
     };
     let mut out = String::new();
-    if before_start > 0 {
+    if from > 0 {
         out.push('…');
     }
-    out.push_str(&clean(&text[before_start..span.start]));
-    out.push('«');
-    out.push_str(&shown.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>());
-    out.push('»');
-    out.push_str(&clean(&text[span.end..after_end]));
-    if after_end < text.len() {
+    let mut pos = from;
+    let mut inside: Vec<(usize, &(Range<usize>, &str))> =
+        all.iter().enumerate().filter(|(_, (r, _))| r.start >= from && r.end <= to).collect();
+    inside.sort_by_key(|(i, (r, _))| (r.start, *i != current));
+    for (i, (r, shown)) in inside {
+        if r.start < pos {
+            continue; // overlaps one already shown
+        }
+        out.push_str(&clean(&text[pos..r.start]));
+        let flat: String = shown.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        if i == current {
+            out.push('«');
+            out.push_str(&flat);
+            out.push('»');
+        } else {
+            out.push_str(&flat);
+        }
+        pos = r.end;
+    }
+    out.push_str(&clean(&text[pos..to]));
+    if to < text.len() {
         out.push('…');
     }
     out
@@ -708,7 +743,7 @@ mod tests {
         ix.search(&Location::Line { line: 1, column: 1 }, "", text, &mut out);
         let phone = out.iter().find(|f| f.kind == Kind::Phone).expect("phone");
         let c = phone.context.as_deref().expect("context");
-        assert_eq!(c, "…mpel.se ringde från «070-XXX XX 05» om fakturan i går");
+        assert_eq!(c, "…a***@exempel.se ringde från «070-XXX XX 05» om fakturan i går");
         let email = out.iter().find(|f| f.kind == Kind::Email).expect("email");
         let c = email.context.as_deref().expect("context");
         assert!(c.contains("XXXXXX-XXXX") && c.contains("«a***@exempel.se»"), "{c}");

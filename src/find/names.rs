@@ -244,6 +244,9 @@ impl NameIndex {
             index += 1;
             let word = &text[span.clone()];
             let Some(roles) = self.lookup(word, &mut key) else { continue };
+            if in_address(text, &span) {
+                continue;
+            }
             recent.retain(|s| index - s.index <= MAX_GAP + 1);
             for role in &roles {
                 // A given name before the last name, or after it (reversed).
@@ -319,6 +322,22 @@ impl NameIndex {
     }
 }
 
+/// True when the word at `span` is part of an e-mail address
+/// (`anna.lindqvist@exempel.se`): an address is not a name.
+fn in_address(text: &str, span: &Range<usize>) -> bool {
+    let b = text.as_bytes();
+    let addr = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-' | b'@') || c >= 0x80;
+    let mut start = span.start;
+    while start > 0 && addr(b[start - 1]) && span.start - start < 256 {
+        start -= 1;
+    }
+    let mut end = span.end;
+    while end < b.len() && addr(b[end]) && end - span.end < 256 {
+        end += 1;
+    }
+    memchr::memchr(b'@', &b[start..end]).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,6 +378,8 @@ mod tests {
         assert!(hits(&i, "Anna skrev till oss i går om Lindqvist").is_empty(), "too far apart");
         assert!(hits(&i, "Lindqvist").is_empty() && hits(&i, "Anna").is_empty(), "one word is not a name");
         assert!(hits(&i, "Osten Akerlund").is_empty(), "exact unless fuzzy");
+        assert!(hits(&i, "mailto:Anna.Lindqvist@exempel.se").is_empty(), "an address is not a name");
+        assert!(hits(&i, "Lindqvist: anna@exempel.se").is_empty());
     }
 
     #[test]
