@@ -6,8 +6,14 @@ pick (Swedish numbers from Skatteverket's published test lists) or the result
 of a fixed, ordered search (Danish CPR and CVR numbers). Running the script
 rewrites exactly the files that are committed next to it:
 
-    python3 samples/generate.py            # from the repository root
-    python3 samples/generate.py --check    # only verify the picks, write nothing
+    python3 samples/generate.py                  # from the repository root
+    python3 samples/generate.py --check          # verify the picks and compare
+                                                 # with the committed files
+    python3 samples/generate.py --list-subjects  # CSV subject,path,kind,form of
+                                                 # the `snoka find` subjects
+
+It also holds the three subjects of samples/find/ (SUBJECTS) and the content of
+find/'s office, PDF and ZIP files, which generate_docs.py lays out.
 
 If ../shared/testdata/personnummer/ (personnummer/meta testdata, relative to the
 repository root) is present, the script also checks that every Swedish pick is
@@ -220,7 +226,9 @@ CVR = make_cvr(31250000)
 # ---------------------------------------------------------------------------
 
 
-def verify():
+def verify(out=None):
+    """Check the picks; the note goes to `out` (stdout by default)."""
+    out = out or sys.stdout
     for name, p in list(PINS.items()) + list(COORDS.items()):
         ten = short(p)
         assert luhn_ok(ten), name
@@ -265,9 +273,9 @@ def verify():
             assert p in all_coords, name
         for d in DECOY_BAD_LUHN + [FIND_NEAR_MISS]:
             assert d not in all_pins
-        print("picks verified against", os.path.normpath(TESTDATA))
+        print("picks verified against", os.path.normpath(TESTDATA), file=out)
     else:
-        print("note: ../shared/testdata not found; skipped list membership")
+        print("note: ../shared/testdata not found; skipped list membership", file=out)
 
 
 # Decoy: Luhn-invalid variants of test numbers (check digit changed).
@@ -1070,9 +1078,10 @@ def encode_find(text, encoding, eol):
 
 
 def main():
-    verify()
-    verify_find({rel: text for rel, (text, _, _) in find_texts().items()})
     args = sys.argv[1:]
+    # --list-subjects writes only CSV to stdout.
+    verify(sys.stderr if "--list-subjects" in args else sys.stdout)
+    verify_find({rel: text for rel, (text, _, _) in find_texts().items()})
     if "--list-subjects" in args:
         sys.stdout.write(list_subjects())
         return

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Generate the document samples in samples/docs/.
+"""Generate the document samples in samples/docs/ (and the XLSX, DOCX, PDF and
+ZIP files of samples/find/, whose content generate.py defines).
 
 The identities come from generate.py (Skatteverket test numbers, generated
 Danish CPR numbers, PTS fictional phone numbers, example domains, documentation
@@ -20,7 +21,8 @@ The committed files are what the tests use. Regenerating them needs Python 3
 olefile 0.47; zlib was 1.2.13). rapport_ttf.pdf embeds DejaVuSans.ttf from the
 Debian package fonts-dejavu-core (2.37). Usage, from the repository root:
 
-    python3 samples/generate_docs.py            # rewrite samples/docs/
+    python3 samples/generate_docs.py            # rewrite samples/docs/ and
+                                                # find/'s documents
     python3 samples/generate_docs.py --check    # build in memory, compare with
                                                 # the committed files
     python3 samples/generate_docs.py --list     # print the planted values as a
