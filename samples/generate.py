@@ -6,15 +6,23 @@ pick (Swedish numbers from Skatteverket's published test lists) or the result
 of a fixed, ordered search (Danish CPR and CVR numbers). Running the script
 rewrites exactly the files that are committed next to it:
 
-    python3 samples/generate.py            # from the repository root
-    python3 samples/generate.py --check    # only verify the picks, write nothing
+    python3 samples/generate.py                  # from the repository root
+    python3 samples/generate.py --check          # verify the picks and compare
+                                                 # with the committed files
+    python3 samples/generate.py --list-subjects  # CSV subject,path,kind,form of
+                                                 # the `snoka find` subjects
+
+It also holds the three subjects of samples/find/ (SUBJECTS) and the content of
+find/'s office, PDF and ZIP files, which generate_docs.py lays out.
 
 If ../shared/testdata/personnummer/ (personnummer/meta testdata, relative to the
 repository root) is present, the script also checks that every Swedish pick is
 in allPins.json / allCoords.json. The committed files do not need it.
 """
 
+import csv
 import datetime
+import io
 import json
 import os
 import sys
@@ -114,11 +122,17 @@ PINS = {
     "elias":   "200411172398",  # m, 2004-11-17 (12-digit only)
     "wilma":   "201107232389",  # f, 2011-07-23 (12-digit only)
     "old":     "189607279818",  # m, 1896-07-27 -> written 960727+9818
+    # Subjects for `snoka find` (samples/find/, samples/subjects.csv).
+    "lindqvist":  "198606142381",  # f, 1986-06-14, subject 1 (Anna Maria Lindqvist)
+    "lindqvist2": "197207139283",  # f, 1972-07-13, another Anna Lindqvist (trap)
+    "akerlund":   "197807102392",  # m, 1978-07-10, subject 2 (Östen Åkerlund)
 }
 COORDS = {
     "ahmed":   "196210662398",  # m, 1962-10-06 (day 66)
     "maria":   "197504812384",  # f, 1975-04-21 (day 81)
     "tomas":   "198807742393",  # m, 1988-07-14 (day 74)
+    # Subject 2's earlier samordningsnummer: same birth date as his personnummer.
+    "akerlund": "197807702399",  # m, 1978-07-10 (day 70)
 }
 # One number that is BOTH a Skatteverket test personnummer (2012-02-26) and a
 # valid Danish CPR number with modulus 11 (12 Feb 1926, 7th digit 2).
@@ -180,7 +194,16 @@ CPR = {
     "jens":   make_cpr("010190", 1853, male=True, d7_allowed=(0, 1, 2, 3),
                        mod11=False),
     "karen":  make_cpr("180583", 2635, male=False, d7_allowed=(0, 1, 2, 3)),
+    # Subject 3 of samples/find/ (Søren Kjærgaard Holm) has two CPR numbers
+    # with the same date: one with modulus 11, and one that deliberately FAILS
+    # modulus 11 on an ordinary date (14 March, not 1 January), so a scanner
+    # rates it low; `snoka find` must still find it.
+    "holm":     make_cpr("140372", 2201, male=True, d7_allowed=(0, 1, 2, 3)),
+    "holm_old": make_cpr("140372", 3101, male=True, d7_allowed=(0, 1, 2, 3),
+                         mod11=False),
 }
+# The CPR picks that deliberately fail modulus 11.
+CPR_NO_MOD11 = ("jens", "holm_old")
 
 
 def cpr_dash(ten):
@@ -203,7 +226,9 @@ CVR = make_cvr(31250000)
 # ---------------------------------------------------------------------------
 
 
-def verify():
+def verify(out=None):
+    """Check the picks; the note goes to `out` (stdout by default)."""
+    out = out or sys.stdout
     for name, p in list(PINS.items()) + list(COORDS.items()):
         ten = short(p)
         assert luhn_ok(ten), name
@@ -223,10 +248,11 @@ def verify():
     for name, c in CPR.items():
         assert cpr_date(c) is not None, name
         assert not se_valid(c), name
-        assert cpr_mod11_ok(c) == (name != "jens"), name
+        assert cpr_mod11_ok(c) == (name not in CPR_NO_MOD11), name
     assert CPR["jens"].startswith("0101")
+    assert not CPR["holm_old"].startswith("0101")
     # Decoys
-    for d in DECOY_BAD_LUHN:
+    for d in DECOY_BAD_LUHN + [FIND_NEAR_MISS]:
         assert not luhn_ok(short(d))
         assert cpr_date(short(d)) is None
     assert cvr_ok(CVR)
@@ -245,15 +271,18 @@ def verify():
         assert AMBIGUOUS in all_pins
         for name, p in COORDS.items():
             assert p in all_coords, name
-        for d in DECOY_BAD_LUHN:
+        for d in DECOY_BAD_LUHN + [FIND_NEAR_MISS]:
             assert d not in all_pins
-        print("picks verified against", os.path.normpath(TESTDATA))
+        print("picks verified against", os.path.normpath(TESTDATA), file=out)
     else:
-        print("note: ../shared/testdata not found; skipped list membership")
+        print("note: ../shared/testdata not found; skipped list membership", file=out)
 
 
 # Decoy: Luhn-invalid variants of test numbers (check digit changed).
 DECOY_BAD_LUHN = [luhn_broken(PINS["karin"]), luhn_broken(PINS["goran"])]
+# Near miss for `snoka find`: subject 1's personnummer with the check digit
+# changed (samples/find/inbetalningar.txt). Must never match subject 1.
+FIND_NEAR_MISS = luhn_broken(PINS["lindqvist"])
 # Decoy: a valid test personnummer buried inside a longer digit run.
 DECOY_LONG_RUN = "99" + short(PINS["lena"]) + "0042"
 
@@ -494,6 +523,511 @@ Lång sifferserie (transaktions-id)
 """
 
 
+# ---------------------------------------------------------------------------
+# Subjects for `snoka find` (samples/find/, samples/subjects.csv)
+#
+# Three recurring synthetic people, written in many forms across formats, plus
+# traps: another person with subject 1's name, a near miss of subject 1's
+# personnummer and a file about nobody. generate.py writes the text-like files;
+# the office, PDF and ZIP files are laid out by generate_docs.py from the
+# FIND_XLSX, FIND_DOCX, FIND_PDFS and FIND_ZIP specs below, so every planted
+# value, and the list printed by --list-subjects, is defined here.
+# ---------------------------------------------------------------------------
+
+S1_PIN = P["lindqvist"]      # Anna Maria Lindqvist
+S2_PIN = P["akerlund"]       # Östen Åkerlund, personnummer ...
+S2_COORD = C["akerlund"]     # ... and his earlier samordningsnummer
+S3_CPR = K["holm"]           # Søren Kjærgaard Holm, modulus 11 ...
+S3_CPR_OLD = K["holm_old"]   # ... and one that fails modulus 11 (not 1 January)
+S1_MOBILE, S2_MOBILE = 90, 91   # 070-174 06 90 and 91
+OTHER_ANNA_MOBILE = 92          # the other Anna Lindqvist (trap)
+DK_PHONE_S3 = "20123458"        # made-up Danish number, 20 12 34 58
+
+SUBJECTS = [
+    {"id": "1", "name": "Anna Maria Lindqvist",
+     "personnummer": [dash8(S1_PIN)], "cpr": [],
+     "email": ["anna.lindqvist@exempel.se", "anna.m.l@example.com"],
+     "phone": ["070-174 06 %02d" % S1_MOBILE]},
+    {"id": "2", "name": "Östen Åkerlund",
+     "personnummer": [dash8(S2_COORD), dash8(S2_PIN)], "cpr": [],
+     "email": ["osten.akerlund@exempel.se"],
+     "phone": ["070-174 06 %02d" % S2_MOBILE]},
+    {"id": "3", "name": "Søren Kjærgaard Holm",
+     "personnummer": [], "cpr": [cpr_dash(S3_CPR), cpr_dash(S3_CPR_OLD)],
+     "email": ["soren.holm@eksempel.dk"],
+     "phone": ["+45 20 12 34 58"]},
+]
+SUBJECT_FIELDS = ("id", "name", "personnummer", "cpr", "email", "phone")
+FIND_KINDS = ("personnummer", "samordningsnummer", "cpr", "email", "phone", "name",
+              "name-fuzzy", "name-only", "near-miss", "none")
+
+# (subject, path under samples/, kind, form, value, text to look for in the file)
+FIND_PLANTED = []
+
+
+def fp(subject, path, kind, form, value, written=None):
+    """Record that `value` is planted in samples/<path> for `subject`, in the
+    written form described by `form` (the list never prints the value).
+    `written` is the text as it stands in the file when that differs (an
+    encoded-word header). Returns the text as written."""
+    assert kind in FIND_KINDS, kind
+    written = value if written is None else written
+    FIND_PLANTED.append((subject, path, kind, form, value, written))
+    return written
+
+
+def pnr_written(twelve, shape):
+    return {
+        "YYYYMMDD-NNNN": dash8(twelve),
+        "YYYYMMDDNNNN": twelve,
+        "YYMMDD-NNNN": dash6(twelve),
+        "YYMMDDNNNN": short(twelve),
+        "YYMMDD NNNN": dash6(twelve, " "),
+        "YYMMDD\u2013NNNN": dash6(twelve, EN_DASH),
+    }[shape]
+
+
+def fpin(subject, path, kind, twelve, shape, where=""):
+    """A personnummer or samordningsnummer in the written form `shape`."""
+    form = shape + (" (en dash)" if EN_DASH in shape else "") + (", " + where if where else "")
+    return fp(subject, path, kind, form, pnr_written(twelve, shape))
+
+
+def fcpr(subject, path, ten, shape, where=""):
+    value = {"DDMMYY-SSSS": cpr_dash(ten), "DDMMYYSSSS": ten}[shape]
+    mod = "modulus 11" if cpr_mod11_ok(ten) else "fails modulus 11"
+    return fp(subject, path, "cpr", "%s (%s)%s" % (shape, mod, ", " + where if where else ""),
+              value)
+
+
+def fmob(subject, path, nn, shape, where=""):
+    """A PTS mobile 070-174 06 NN written as `shape`, e.g. '+46701740 6xx'."""
+    return fp(subject, path, "phone", shape + (", " + where if where else ""),
+              shape.replace("xx", "%02d" % nn))
+
+
+def fdk(subject, path, shape, where=""):
+    """Subject 3's Danish number written as `shape`, e.g. '+45 NN NN NN NN'."""
+    d = iter(DK_PHONE_S3)
+    return fp(subject, path, "phone", shape + (", " + where if where else ""),
+              "".join(next(d) if ch == "N" else ch for ch in shape))
+
+
+def fname(subject, path, written, form=None, kind="name"):
+    return fp(subject, path, kind, form or written, written)
+
+
+def fmail(subject, path, address, where=""):
+    """An e-mail address; the form says its case and where it stands."""
+    form = "lower case" if address == address.lower() else "mixed case"
+    if address.lower() not in SUBJECTS[int(subject) - 1]["email"][:1]:
+        form = "old address, " + form
+    return fp(subject, path, "email", form + (", " + where if where else ""), address)
+
+
+# --- Subject 1: the file whose name names her -------------------------------
+
+F = "find/lonespec_anna_lindqvist.txt"
+fp("1", F, "name", "file name (anna_lindqvist)", "anna_lindqvist")
+FIND_LONESPEC = f"""Lönespecifikation mars 2023
+Exempelbolaget Norr AB, löneavdelningen
+=======================================
+
+Anställd:        {fname("1", F, "Lindqvist, Anna")}
+Personnummer:    {fpin("1", F, "personnummer", S1_PIN, "YYMMDD-NNNN")}
+Befattning:      Ekonomiassistent
+Kostnadsställe:  Ekonomi, Umeå
+
+Månadslön              32 500,00 kr
+Semesterersättning        412,50 kr
+Preliminärskatt        -9 540,00 kr
+Att utbetala           23 372,50 kr
+
+Utbetalas den 24 mars till det konto som finns registrerat.
+"""
+
+# --- All three subjects in one contact list ---------------------------------
+
+F = "find/kontakter.csv"
+FIND_KONTAKTER = f"""Namn;Personnummer;Telefon;E-post;Ort
+{fname("1", F, "Anna Lindqvist")};{fpin("1", F, "personnummer", S1_PIN, "YYYYMMDDNNNN", "column Personnummer")};\
+{fmob("1", F, S1_MOBILE, "+46 70 174 06 xx")};\
+{fmail("1", F, "Anna.Lindqvist@Exempel.SE", "column E-post")};Umeå
+{fname("2", F, "Östen Åkerlund")};\
+{fpin("2", F, "samordningsnummer", S2_COORD, "YYYYMMDD-NNNN", "column Personnummer")};\
+{fmob("2", F, S2_MOBILE, "0046 70 174 06 xx")};\
+{fmail("2", F, "osten.akerlund@exempel.se", "column E-post")};Luleå
+{fname("3", F, "Søren Kjærgaard Holm")};{fcpr("3", F, S3_CPR, "DDMMYY-SSSS", "column Personnummer")};\
+{fdk("3", F, "+45 NN NN NN NN")};{fmail("3", F, "soren.holm@eksempel.dk", "column E-post")};København
+"""
+
+# --- Subject 3: Danish case note with both CPR numbers ----------------------
+
+F = "find/sagsnotat.txt"
+FIND_SAGSNOTAT = f"""Sagsnotat – Borgerservice, Eksempel Kommune
+Sag nr. 412/2023, oprettet den 2. marts
+
+Borger:             {fname("3", F, "Holm, Søren")}
+CPR-nr.:            {fcpr("3", F, S3_CPR, "DDMMYYSSSS")}
+Tidligere CPR-nr.:  {fcpr("3", F, S3_CPR_OLD, "DDMMYY-SSSS")} (tildelt uden modulus 11-kontrol)
+Tlf.:               {fdk("3", F, "NNNNNNNN")}
+E-mail:             {fmail("3", F, "soren.holm@eksempel.dk")}
+
+Borgeren har bedt om indsigt i de oplysninger, kommunen behandler om ham
+(databeskyttelsesforordningens artikel 15). Svar sendes senest den 1. april.
+"""
+
+# --- Subjects 1 and 2 on an association's web page --------------------------
+
+F = "find/styrelse.html"
+FIND_STYRELSE = f"""<!DOCTYPE html>
+<html lang="sv">
+<head>
+<meta charset="utf-8">
+<title>Styrelsen – Exempelföreningen Norr</title>
+</head>
+<body>
+<h1>Styrelsen 2023</h1>
+<h2>Ordförande</h2>
+<p>{fname("1", F, "Anna Lindqvists", "Anna Lindqvists (Swedish genitive)")} mandatperiod som ordförande löper till årsmötet 2024.<br>
+Personnummer (för firmateckningen): {fpin("1", F, "personnummer", S1_PIN, "YYMMDD NNNN")}<br>
+Telefon: {fmob("1", F, S1_MOBILE, "+4670174 06xx")}<br>
+<a href="mailto:{fmail("1", F, "anna.m.l@example.com", "only in a mailto: href")}">Skicka e-post till ordföranden</a></p>
+<h2>Kassör</h2>
+<p>{fname("2", F, "Åkerlund, Östen")}<br>
+E-post: {fmail("2", F, "osten.akerlund@exempel.se", "in the text")}<br>
+Telefon: {fmob("2", F, S2_MOBILE, "+46701740 6xx")}</p>
+</body>
+</html>
+"""
+
+# --- Subject 1: her access request by e-mail --------------------------------
+
+F = "find/begaran_registerutdrag.eml"
+FIND_BEGARAN = f"""From: {fname("1", F, "Anna Lindqvist", "Anna Lindqvist (From display name)")} <{fmail("1", F, "anna.lindqvist@exempel.se", "header From")}>
+To: Personalavdelningen <personal@exempel.se>
+Subject: =?UTF-8?Q?Beg=C3=A4ran_om_registerutdrag?=
+Date: Wed, 15 Mar 2023 08:12:00 +0100
+Message-ID: <20230315081200.77@exempel.se>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+Content-Transfer-Encoding: 8bit
+
+Hej!
+
+Jag vill ta del av de personuppgifter som ni behandlar om mig
+(artikel 15 i dataskyddsförordningen).
+
+Personnummer: {fpin("1", F, "personnummer", S1_PIN, "YYMMDDNNNN", "body")}
+Mobil: {fmob("1", F, S1_MOBILE, "070-174 06 xx", "body")}
+Tidigare e-postadress: {fmail("1", F, "anna.m.l@example.com", "body")}
+
+Med vänliga hälsningar
+{fname("1", F, "Anna Maria Lindqvist", "Anna Maria Lindqvist (full name, signature)")}
+"""
+
+# --- Subject 3: his access request by e-mail (encoded-word display name) ----
+
+F = "find/henvendelse.eml"
+FIND_HENVENDELSE = f"""From: {fp("3", F, "name", "Søren Kjærgaard Holm (From display name, =?UTF-8?Q? encoded-word)",
+          "Søren Kjærgaard Holm", "=?UTF-8?Q?S=C3=B8ren_Kj=C3=A6rgaard_Holm?=")} <{fmail("3", F, "soren.holm@eksempel.dk", "header From")}>
+To: Borgerservice <borgerservice@eksempel.dk>
+Subject: =?UTF-8?Q?Anmodning_om_indsigt?=
+Date: Thu, 16 Mar 2023 19:40:00 +0100
+Message-ID: <20230316194000.12@eksempel.dk>
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+Content-Transfer-Encoding: 8bit
+
+Kære Borgerservice
+
+Jeg vil gerne have indsigt i de oplysninger, I har registreret om mig.
+Mit CPR-nr. er {fcpr("3", F, S3_CPR, "DDMMYY-SSSS", "body")}, og I kan ringe til mig på {fdk("3", F, "NN NN NN NN", "body")}.
+
+Venlig hilsen
+Søren
+"""
+
+# --- Subject 2, ASCII-folded: only found with --fuzzy-names -----------------
+
+F = "find/gammal_export.csv"
+FIND_GAMMAL_EXPORT = f"""namn,ort,medlem_sedan,kommentar
+{fname("2", F, "Osten Akerlund", "Osten Akerlund (ASCII-folded, no diacritics)", "name-fuzzy")},Lulea,1994,kassor
+Eva Sandberg,Pitea,2001,
+Karl Nyberg,Boden,2008,
+"""
+
+F = "find/medlemmar_1998.txt"
+FIND_MEDLEMMAR_1998 = f"""MEDLEMSFOERTECKNING 1998 - EXEMPELFOERENINGEN NORR
+(överförd från det gamla registret, som skrev aa, ae och oe för å, ä och ö)
+
+  {fname("2", F, "Oesten Aakerlund", "Oesten Aakerlund (aa/ae/oe transliteration)", "name-fuzzy")}    Luleaa     inbetalt i februari
+  Eva Sandberg        Pitea      inbetalt i mars
+"""
+
+# --- Traps -------------------------------------------------------------------
+
+# Another woman called Anna Lindqvist: a find for subject 1 reports only `name`.
+F = "find/hyresavtal.txt"
+FIND_HYRESAVTAL = f"""Hyresavtal för bostadslägenhet (utdrag)
+Hyresvärd:     Exempel Fastigheter AB
+Hyresgäst:     {fname("1", F, "Anna Lindqvist", "Anna Lindqvist (another person: other personnummer, phone, e-mail)", "name-only")}
+Personnummer:  {dash6(P["lindqvist2"])}
+Telefon:       070-174 06 {OTHER_ANNA_MOBILE:02d}
+E-post:        lindqvist.a@example.com
+Lägenhet:      nr 1102, Storgatan 8, Luleå
+Tillträde den 1 april, hyran betalas månadsvis i förskott.
+"""
+
+# Subject 1's personnummer with the check digit changed: must not match.
+F = "find/inbetalningar.txt"
+FIND_INBETALNINGAR = f"""Inbetalningar mars 2023 – Exempelföreningen Norr
+
+Medlemsavgift 250 kr, inbetald den 6 mars
+  Avsändarens personnummer: {fp("1", F, "near-miss", "YYMMDD-NNNN with the check digit changed (Luhn-invalid)", dash6(FIND_NEAR_MISS))}
+  OBS: kontrollsiffran stämmer inte, stäm av mot medlemsregistret.
+
+Medlemsavgift 250 kr, inbetald den 9 mars
+  Avsändare okänd, pengarna hålls inne tills vidare.
+"""
+
+# Nobody's file: another person's record.
+F = "find/reserakning.txt"
+fp("-", F, "none", "no subject (another person's record)", "")
+FIND_RESERAKNING = f"""Reseräkning – Exempelbolaget Norr AB
+Anställd:      Johan Ek
+Personnummer:  {dash6(P["johan"])}
+Mobil:         070-174 06 52
+E-post:        johan.ek@exempel.se
+Resa:          Umeå–Stockholm med tåg, 6–8 mars, kundbesök
+Belopp:        1 240 kr
+"""
+
+# --- Specs for generate_docs.py ----------------------------------------------
+
+F = "find/personal.xlsx"
+FIND_XLSX = {
+    "path": F,
+    "sheet": "Personal",
+    "rows": [
+        ["Namn", "Personnummer", "Telefon", "E-post"],
+        [fname("1", F, "ANNA LINDQVIST", "ANNA LINDQVIST (upper case), Personal!A2"),
+         int(fp("1", F, "personnummer", "NUMERIC cell, 12 digits, Personal!B2", S1_PIN)),
+         fmob("1", F, S1_MOBILE, "0046 70 174 06 xx", "Personal!C2"),
+         fmail("1", F, "anna.lindqvist@exempel.se", "Personal!D2")],
+        [fname("2", F, "ÖSTEN ÅKERLUND", "ÖSTEN ÅKERLUND (upper case), Personal!A3"),
+         fpin("2", F, "personnummer", S2_PIN, "YYMMDD-NNNN", "text cell Personal!B3"),
+         fmob("2", F, S2_MOBILE, "+46 70 174 06 xx", "Personal!C3"),
+         fmail("2", F, "osten.akerlund@exempel.se", "Personal!D3")],
+        [fname("3", F, "Søren Holm", "Søren Holm (no middle name), Personal!A4"),
+         fcpr("3", F, S3_CPR, "DDMMYY-SSSS", "text cell Personal!B4"),
+         fdk("3", F, "0045 NN NN NN NN", "Personal!C4"),
+         fmail("3", F, "Soren.Holm@Eksempel.DK", "Personal!D4")],
+    ],
+}
+
+F = "find/anstallningsbevis.docx"
+FIND_DOCX = {
+    "path": F,
+    "header": "Exempelbolaget Norr AB · Personalavdelningen",
+    "heading": "Anställningsbevis",
+    "paragraphs": [
+        "Arbetstagare: " + fname("1", F, "Anna M. Lindqvist", "Anna M. Lindqvist (middle initial), paragraph 2"),
+        "Personnummer: " + fpin("1", F, "personnummer", S1_PIN, "YYYYMMDD-NNNN", "paragraph 3"),
+        "Mobil: " + fmob("1", F, S1_MOBILE, "+46 (0)70 174 06 xx", "paragraph 4"),
+        "E-post: " + fmail("1", F, "anna.lindqvist@exempel.se", "paragraph 5"),
+        "Befattning: ekonomiassistent, tillsvidareanställning från och med den 1 september.",
+        "Arbetstid: heltid. Uppsägningstid enligt kollektivavtalet.",
+    ],
+}
+
+F = "find/beslut.pdf"
+F2 = "find/journal.pdf"
+FIND_PDFS = [
+    {"path": F, "title": "Beslut om bidrag",
+     "heading": "Beslut om bidrag – Exempelkommunen",
+     "lines": [
+         "Sökande: " + fname("2", F, "Östen Åkerlund", "Östen Åkerlund, page 1"),
+         "Personnummer: " + fpin("2", F, "personnummer", S2_PIN, "YYMMDD\u2013NNNN", "page 1"),
+         "Tidigare samordningsnummer: " + fpin("2", F, "samordningsnummer", S2_COORD,
+                                               "YYMMDD-NNNN", "page 1"),
+         "E-post: " + fmail("2", F, "osten.akerlund@exempel.se", "page 1"),
+         "Telefon: " + fmob("2", F, S2_MOBILE, "070-174 06 xx", "page 1"),
+         "",
+         "Ansökan om bidrag till föreningens ungdomsverksamhet beviljas.",
+         "Beslutet kan överklagas inom tre veckor.",
+     ]},
+    {"path": F2, "title": "Journalnotat",
+     "heading": "Journalnotat – Eksempel Kommune",
+     "lines": [
+         "Borger: " + fname("3", F2, "SØREN KJÆRGAARD HOLM", "SØREN KJÆRGAARD HOLM (upper case), page 1"),
+         "CPR-nr.: " + fcpr("3", F2, S3_CPR, "DDMMYY-SSSS", "page 1"),
+         "Tlf. " + fdk("3", F2, "+45 NN NN NN NN", "page 1"),
+         "E-mail: " + fmail("3", F2, "soren.holm@eksempel.dk", "page 1"),
+         "",
+         "Borgeren har fået svar på sin anmodning om indsigt.",
+     ]},
+]
+
+F = "find/arkiv_2021.zip"
+FIND_ZIP = {
+    "path": F,
+    "members": [
+        ("lon/lonespec_2021-12.txt",
+         "Lönespecifikation december 2021\n"
+         "Anställd: " + fname("1", F, "Anna Lindqvist", "Anna Lindqvist, member lon/lonespec_2021-12.txt") + "\n"
+         "Personnummer: " + fpin("1", F, "personnummer", S1_PIN, "YYMMDD\u2013NNNN",
+                                 "member lon/lonespec_2021-12.txt") + "\n"
+         "Att utbetala 22 904,00 kr\n"),
+        ("styrelsen/kassor.txt",
+         "Kassörens kontaktuppgifter\n"
+         + fname("2", F, "Östen Åkerlunds", "Östen Åkerlunds (Swedish genitive), member styrelsen/kassor.txt")
+         + " uppgifter, inlämnade vid årsmötet:\n"
+         "Personnummer: " + fpin("2", F, "personnummer", S2_PIN, "YYMMDD NNNN",
+                                 "member styrelsen/kassor.txt") + "\n"
+         "Samordningsnummer (före folkbokföringen): " + fpin(
+             "2", F, "samordningsnummer", S2_COORD, "YYMMDDNNNN", "member styrelsen/kassor.txt") + "\n"
+         "Mobil: " + fmob("2", F, S2_MOBILE, "+46 (0)70-174 06 xx", "member styrelsen/kassor.txt") + "\n"
+         "E-post: " + fmail("2", F, "osten.akerlund@exempel.se", "member styrelsen/kassor.txt") + "\n"),
+        ("dk/kundekort.txt",
+         "Kundekort\n"
+         "Navn: " + fname("3", F, "Søren K. Holm", "Søren K. Holm (middle initial), member dk/kundekort.txt") + "\n"
+         "CPR-nr.: " + fcpr("3", F, S3_CPR_OLD, "DDMMYYSSSS", "member dk/kundekort.txt") + "\n"
+         "Tlf. " + fdk("3", F, "NN NN NN NN", "member dk/kundekort.txt") + "\n"),
+    ],
+}
+del F, F2
+
+
+def find_doc_text(spec):
+    """Every string in a generate_docs.py spec, for the checks below."""
+    if isinstance(spec, str):
+        return spec + "\n"
+    if isinstance(spec, int):
+        return str(spec) + "\n"
+    if isinstance(spec, dict):
+        return "".join(find_doc_text(v) for v in spec.values())
+    return "".join(find_doc_text(v) for v in spec)
+
+
+def subjects_csv():
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(SUBJECT_FIELDS)
+    for s in SUBJECTS:
+        w.writerow([s[k] if isinstance(s[k], str) else ";".join(s[k]) for k in SUBJECT_FIELDS])
+    return out.getvalue()
+
+
+def subject_toml(s):
+    def q(v):
+        assert '"' not in v and "\\" not in v
+        return '"%s"' % v
+    lines = ["# Subject %s of samples/subjects.csv, as TOML. Synthetic; written by"
+             " samples/generate.py." % s["id"]]
+    for k in SUBJECT_FIELDS:
+        v = s[k]
+        if isinstance(v, str):
+            lines.append("%s = %s" % (k, q(v)))
+        elif len(v) == 1:
+            lines.append("%s = %s" % (k, q(v[0])))
+        elif v:
+            lines.append("%s = [%s]" % (k, ", ".join(q(x) for x in v)))
+    return "\n".join(lines) + "\n"
+
+
+def list_subjects():
+    """CSV subject,path,kind,form: where each subject is planted, without the
+    values. Subject '-' with kind 'none' is a file about nobody."""
+    order = {s["id"]: i for i, s in enumerate(SUBJECTS)}
+    rows = sorted(FIND_PLANTED, key=lambda r: order.get(r[0], len(order)))
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["subject", "path", "kind", "form"])
+    for subject, path, kind, form, _value, _written in rows:
+        w.writerow([subject, "samples/" + path, kind, form])
+    return out.getvalue()
+
+
+def digits(s):
+    return "".join(ch for ch in s if ch.isdigit())
+
+
+def phone_key(s):
+    """National significant number of a Swedish or Danish phone number."""
+    s = s.strip()
+    d = digits(s)
+    if s.startswith("+"):
+        d = d[2:]
+    elif d.startswith("00"):
+        d = d[4:]
+    if "(0)" in s:
+        d = d[1:]
+    return d[1:] if d.startswith("0") else d
+
+
+def verify_find(texts):
+    """Every planted value is a written form of its subject's identifier and
+    stands in its file. texts: {path under samples/: decoded text}."""
+    by_id = {s["id"]: s for s in SUBJECTS}
+    for s in SUBJECTS:
+        assert sorted(s) == sorted(SUBJECT_FIELDS), s
+    pins = {"1": [S1_PIN], "2": [S2_PIN]}
+    coords = {"2": [S2_COORD]}
+    docs = {spec["path"]: find_doc_text(spec)
+            for spec in [FIND_XLSX, FIND_DOCX, FIND_ZIP] + FIND_PDFS}
+    formats = {}
+    for subject, path, kind, form, value, written in FIND_PLANTED:
+        where = (subject, path, kind, form)
+        if kind == "none":
+            assert value == "" and path in texts, where
+            continue
+        s = by_id[subject]
+        if kind == "name" and form.startswith("file name"):
+            assert value in path, where
+            continue
+        text = texts.get(path, docs.get(path))
+        assert text is not None, where
+        assert written in text, where
+        if kind in ("personnummer", "samordningsnummer"):
+            twelve = (pins if kind == "personnummer" else coords)[subject]
+            assert digits(value) in [t if len(digits(value)) == 12 else short(t)
+                                     for t in twelve], where
+        elif kind == "cpr":
+            assert digits(value) in [digits(c) for c in s["cpr"]], where
+        elif kind == "email":
+            assert value.lower() in s["email"], where
+        elif kind == "phone":
+            assert phone_key(value) in [phone_key(p) for p in s["phone"]], where
+        elif kind == "near-miss":
+            assert digits(value) == short(FIND_NEAR_MISS) and not luhn_ok(digits(value)), where
+        elif kind == "name-only":
+            assert value in text and "Maria" not in text, where
+        if kind in ("personnummer", "samordningsnummer", "cpr", "email", "phone", "name"):
+            formats.setdefault(subject, set()).add(os.path.splitext(path)[1])
+    for s in SUBJECTS:
+        assert len(formats[s["id"]]) >= 5, (s["id"], formats[s["id"]])
+    # Subject 3's second CPR fails modulus 11 on an ordinary date and is not
+    # a Swedish number either.
+    assert not cpr_mod11_ok(S3_CPR_OLD) and not S3_CPR_OLD.startswith("0101")
+    assert not se_valid(S3_CPR_OLD) and not se_valid(S3_CPR)
+    # The other Anna Lindqvist is someone else; the ASCII-folded files carry
+    # nothing else of subject 2.
+    assert P["lindqvist2"] != S1_PIN
+    for path in ("find/gammal_export.csv", "find/medlemmar_1998.txt"):
+        t = texts[path]
+        assert "Östen" not in t and "Åkerlund" not in t and digits(S2_PIN)[2:6] not in t
+    # The traps and the fuzzy files hold no value of any subject.
+    values = [v for s in SUBJECTS for k in ("personnummer", "cpr", "email", "phone")
+              for v in s[k]]
+    for path in ("find/hyresavtal.txt", "find/inbetalningar.txt", "find/reserakning.txt",
+                 "find/gammal_export.csv", "find/medlemmar_1998.txt"):
+        t = texts[path]
+        for v in values:
+            assert digits(v)[-8:] not in digits(t) if digits(v) else v not in t, (path, v)
+            assert v.split("@")[0] not in t.lower() if "@" in v else True, (path, v)
+
+
 def binary_blob():
     """Small binary file: NUL bytes first, then a personnummer-looking string."""
     head = bytes([0x00, 0x00, 0x00, 0x01, 0x53, 0x4E, 0x4B, 0x00])  # ..SNK.
@@ -516,12 +1050,55 @@ def files():
         "decoys/decoys.txt": DECOYS.encode("utf-8"),
         "decoys/binary.bin": binary_blob(),
         "mixed/ambiguous.txt": AMBIGUOUS_TXT.encode("utf-8"),
+        **{rel: encode_find(text, enc, eol) for rel, (text, enc, eol) in find_texts().items()},
+        "subjects.csv": subjects_csv().encode("utf-8"),
+        "subject-1.toml": subject_toml(SUBJECTS[0]).encode("utf-8"),
     }
 
 
+def find_texts():
+    """The text-like files of samples/find/: {path: (text, encoding, line end)}."""
+    return {
+        "find/lonespec_anna_lindqvist.txt": (FIND_LONESPEC, "utf-8", "\n"),
+        "find/kontakter.csv": (FIND_KONTAKTER, "utf-8", "\n"),
+        "find/sagsnotat.txt": (FIND_SAGSNOTAT, "utf-8", "\n"),
+        "find/styrelse.html": (FIND_STYRELSE, "utf-8", "\n"),
+        "find/begaran_registerutdrag.eml": (FIND_BEGARAN, "utf-8", "\r\n"),
+        "find/henvendelse.eml": (FIND_HENVENDELSE, "utf-8", "\r\n"),
+        "find/gammal_export.csv": (FIND_GAMMAL_EXPORT, "ascii", "\n"),
+        "find/medlemmar_1998.txt": (FIND_MEDLEMMAR_1998, "cp1252", "\r\n"),
+        "find/hyresavtal.txt": (FIND_HYRESAVTAL, "utf-8", "\n"),
+        "find/inbetalningar.txt": (FIND_INBETALNINGAR, "utf-8", "\n"),
+        "find/reserakning.txt": (FIND_RESERAKNING, "utf-8", "\n"),
+    }
+
+
+def encode_find(text, encoding, eol):
+    return text.replace("\n", eol).encode(encoding)
+
+
 def main():
-    verify()
-    if "--check" in sys.argv[1:]:
+    args = sys.argv[1:]
+    # --list-subjects writes only CSV to stdout.
+    verify(sys.stderr if "--list-subjects" in args else sys.stdout)
+    verify_find({rel: text for rel, (text, _, _) in find_texts().items()})
+    if "--list-subjects" in args:
+        sys.stdout.write(list_subjects())
+        return
+    if "--check" in args:
+        bad = []
+        for rel, data in files().items():
+            path = os.path.join(HERE, rel)
+            if not os.path.exists(path):
+                bad.append(rel + " (missing)")
+                continue
+            with open(path, "rb") as f:
+                if f.read() != data:
+                    bad.append(rel)
+        if bad:
+            print("differs from the committed files:", ", ".join(bad))
+            sys.exit(1)
+        print("all %d generated files match" % len(files()))
         return
     for rel, data in files().items():
         path = os.path.join(HERE, rel)

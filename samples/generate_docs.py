@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Generate the document samples in samples/docs/.
+"""Generate the document samples in samples/docs/ (and the XLSX, DOCX, PDF and
+ZIP files of samples/find/, whose content generate.py defines).
 
 The identities come from generate.py (Skatteverket test numbers, generated
 Danish CPR numbers, PTS fictional phone numbers, example domains, documentation
@@ -20,7 +21,8 @@ The committed files are what the tests use. Regenerating them needs Python 3
 olefile 0.47; zlib was 1.2.13). rapport_ttf.pdf embeds DejaVuSans.ttf from the
 Debian package fonts-dejavu-core (2.37). Usage, from the repository root:
 
-    python3 samples/generate_docs.py            # rewrite samples/docs/
+    python3 samples/generate_docs.py            # rewrite samples/docs/ and
+                                                # find/'s documents
     python3 samples/generate_docs.py --check    # build in memory, compare with
                                                 # the committed files
     python3 samples/generate_docs.py --list     # print the planted values as a
@@ -1314,6 +1316,81 @@ def bit_flipped(data, member):
 
 
 # ---------------------------------------------------------------------------
+# samples/find/: the office, PDF and ZIP files of the `snoka find` subjects.
+# Their content (and the --list-subjects table) is defined in generate.py
+# (FIND_XLSX, FIND_DOCX, FIND_PDFS, FIND_ZIP); this only lays it out.
+# ---------------------------------------------------------------------------
+
+
+def find_xlsx(spec):
+    """One sheet; int values become NUMERIC cells."""
+    import openpyxl
+    import openpyxl.writer.excel
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = spec["sheet"]
+    for r in spec["rows"]:
+        ws.append(list(r))
+    for col, width in zip("ABCD", (24, 16, 20, 30)):
+        ws.column_dimensions[col].width = width
+    props = wb.properties
+    props.creator = "Karin Berg"
+    props.lastModifiedBy = "Karin Berg"
+    props.title = "Personal"
+    props.created = DOC_TIME
+    props.modified = DOC_TIME
+    out = io.BytesIO()
+    with patched(openpyxl.writer.excel, "datetime", FixedDatetimeModule):
+        wb.save(out)
+    return repack_zip(out.getvalue())
+
+
+def find_docx(spec):
+    import docx
+    d = docx.Document()
+    set_ooxml_core(d.core_properties, "Karin Berg", spec["heading"])
+    d.sections[0].header.paragraphs[0].text = spec["header"]
+    d.add_heading(spec["heading"], level=1)   # paragraph 1
+    for text in spec["paragraphs"]:           # paragraphs 2, 3, ...
+        d.add_paragraph(text)
+    out = io.BytesIO()
+    d.save(out)
+    return repack_zip(out.getvalue())
+
+
+def find_pdf(spec):
+    """One page, Helvetica (WinAnsi: å, ä, ö, æ, ø and the en dash)."""
+    buf = io.BytesIO()
+    c = reportlab_canvas(buf)
+    c.setTitle(spec["title"])
+    c.setFont("Helvetica-Bold", 14)
+    c.drawString(72, 770, spec["heading"])
+    c.setFont("Helvetica", 11)
+    y = 740
+    for line in spec["lines"]:
+        c.drawString(72, y, line)
+        y -= 16
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def find_zip(spec):
+    return zip_bytes([(name, text.encode("utf-8")) for name, text in spec["members"]])
+
+
+def find_docs():
+    """{path under samples/: bytes} for samples/find/'s binary documents."""
+    out = {}
+    out[generate.FIND_XLSX["path"]] = find_xlsx(generate.FIND_XLSX)
+    out[generate.FIND_DOCX["path"]] = find_docx(generate.FIND_DOCX)
+    for spec in generate.FIND_PDFS:
+        out[spec["path"]] = find_pdf(spec)
+    out[generate.FIND_ZIP["path"]] = find_zip(generate.FIND_ZIP)
+    return out
+
+
+# ---------------------------------------------------------------------------
 
 
 def build():
@@ -1360,6 +1437,8 @@ def build():
     out["docs/krypterad.xlsx"] = encrypt_ooxml(out["docs/kunder.xlsx"], "xlsx")
     # Legacy format: expected "skipped: unsupported format".
     out["docs/gammal.doc"] = gammal_doc()
+    # samples/find/ (subjects for `snoka find`; planted values in generate.py).
+    out.update(find_docs())
     return out
 
 
@@ -1393,8 +1472,8 @@ def main():
             sys.exit(1)
         print("all %d document samples match" % len(files))
         return
-    os.makedirs(DOCS, exist_ok=True)
     for rel, data in files.items():
+        os.makedirs(os.path.dirname(os.path.join(HERE, rel)), exist_ok=True)
         with open(os.path.join(HERE, rel), "wb") as fh:
             fh.write(data)
         print("wrote", os.path.join("samples", rel), len(data), "bytes")
