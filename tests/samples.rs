@@ -69,3 +69,86 @@ fn decoys_report_nothing() {
     assert_eq!(csv.lines().count(), 1, "decoys produced findings:\n{csv}");
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// Runs `snoka find samples` with `args` from the repository root and
+/// returns (exit code, stdout).
+fn find_samples(args: &[&str]) -> (Option<i32>, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::cargo_bin("snoka")
+        .expect("binary")
+        .current_dir(root)
+        .args(["find", "samples", "-q", "--show-values"])
+        .args(args)
+        .output()
+        .expect("runs");
+    (out.status.code(), String::from_utf8(out.stdout).expect("UTF-8 CSV"))
+}
+
+fn csv_rows(text: &str) -> Vec<csv::StringRecord> {
+    csv::Reader::from_reader(text.as_bytes()).records().map(|r| r.expect("row")).collect()
+}
+
+/// `snoka find samples --subjects samples/subjects.csv` prints exactly
+/// `samples/expected-find.csv` (rewritten by `UPDATE_EXPECTED=1`).
+#[test]
+fn find_samples_match_expected_find_csv() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (code, actual) = find_samples(&["--subjects", "samples/subjects.csv"]);
+    assert_eq!(code, Some(2), "found, but the damaged samples make it 2");
+    if std::env::var_os("UPDATE_EXPECTED").is_some() {
+        std::fs::write(root.join("samples/expected-find.csv"), &actual).expect("write expected-find.csv");
+        return;
+    }
+    let expected = std::fs::read_to_string(root.join("samples/expected-find.csv")).expect("read");
+    compare("samples/expected-find.csv", &expected, &actual);
+}
+
+/// Every form listed in `samples/planted-find.csv` (the output of
+/// `python3 samples/generate.py --list-subjects`) is found for its subject;
+/// the namesake is found by name only; the near miss and the file about
+/// nobody are not found; the ASCII spellings only with --fuzzy-names.
+#[test]
+fn find_samples_cover_every_planted_form() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let planted = std::fs::read_to_string(root.join("samples/planted-find.csv")).expect("planted list");
+    let (_, exact) = find_samples(&["--subjects", "samples/subjects.csv"]);
+    let (_, fuzzy) = find_samples(&["--subjects", "samples/subjects.csv", "--fuzzy-names"]);
+    let exact = csv_rows(&exact);
+    let fuzzy = csv_rows(&fuzzy);
+    let kinds = |rows: &[csv::StringRecord], subject: &str, path: &str| -> Vec<String> {
+        rows.iter().filter(|r| &r[0] == subject && &r[1] == path).map(|r| r[3].to_string()).collect()
+    };
+    let planted = csv_rows(&planted);
+    assert!(planted.len() > 60, "the planted list is complete");
+    for p in &planted {
+        let (subject, path, kind, form) = (&p[0], &p[1], &p[2], &p[3]);
+        match kind {
+            "near-miss" | "none" => {
+                assert!(exact.iter().all(|r| &r[1] != path), "{path} ({form}) must not be found");
+            }
+            "name-only" => {
+                let k = kinds(&exact, subject, path);
+                assert!(!k.is_empty() && k.iter().all(|k| k == "name"), "{path}: {k:?}");
+            }
+            "name-fuzzy" => {
+                assert!(kinds(&exact, subject, path).is_empty(), "{path}: exact search finds {form}");
+                assert_eq!(kinds(&fuzzy, subject, path), vec!["name"], "{path}: fuzzy search misses {form}");
+            }
+            _ => {
+                let k = kinds(&exact, subject, path);
+                assert!(k.iter().any(|k| k == kind), "subject {subject}: {path}: {kind} {form} not found: {k:?}");
+            }
+        }
+    }
+}
+
+/// The subject file of subject 1 finds what the batch finds for subject 1.
+#[test]
+fn find_one_subject_file_equals_its_batch_rows() {
+    let (_, one) = find_samples(&["--subject", "samples/subject-1.toml"]);
+    let (_, batch) = find_samples(&["--subjects", "samples/subjects.csv"]);
+    let batch_1: Vec<&str> = batch.lines().filter(|l| l.starts_with("1,")).collect();
+    let one: Vec<&str> = one.lines().skip(1).collect();
+    assert!(one.len() > 20);
+    assert_eq!(one, batch_1);
+}

@@ -158,8 +158,15 @@ struct ManySubjects {
 /// like a CSV header (`id,name,...`). `source_name` names it in errors.
 pub fn parse_file(source_name: &str, text: &str) -> Result<Vec<RawSubject>, SubjectError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let looks_csv = first.contains(',') && !first.contains('=') && !first.trim_start().starts_with('[');
+    let lower = source_name.to_lowercase();
+    let looks_csv = if lower.ends_with(".toml") {
+        false
+    } else if lower.ends_with(".csv") {
+        true
+    } else {
+        let first = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).unwrap_or("");
+        first.contains(',') && !first.contains('=') && !first.starts_with('[')
+    };
     if looks_csv { parse_csv(source_name, text) } else { parse_toml(source_name, text) }
 }
 
@@ -451,5 +458,9 @@ mod tests {
         assert!(matches!(check(parse_file("d.toml", dup).expect("toml"), TODAY), Err(SubjectError::DuplicateId(_))));
         let bad = "id,nme\n1,x\n";
         assert!(parse_file("b.csv", bad).is_err());
+        // Sniffed without an extension; a comment with commas is still TOML.
+        let commented = "# Subject 1, as TOML, synthetic\nid = '1'\nname = 'Anna Lindqvist'\n";
+        assert_eq!(parse_file("standard input", commented).expect("toml")[0].name, vec!["Anna Lindqvist"]);
+        assert_eq!(parse_file("x.txt", csv).expect("csv").len(), 2);
     }
 }
