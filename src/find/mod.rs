@@ -22,12 +22,12 @@ pub mod copy;
 pub mod names;
 pub mod subject;
 
-use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use rustc_hash::FxHashMap;
 
 use crate::detect::mask::Mask;
 use crate::detect::normalize::Normalized;
@@ -90,10 +90,19 @@ impl Default for FindOptions {
 /// on the same walker, extractors and limits as a scan.
 pub struct SubjectIndex {
     subjects: Vec<Subject>,
-    digits: HashMap<Vec<u8>, Vec<Target>>,
+    /// Digit keys (see [`digit_key`]) -> what they identify.
+    digits: FxHashMap<u64, Vec<Target>>,
+    /// Digit counts of the keys, as a bit set.
+    key_lengths: u32,
+    /// Addresses as written (`@`, `%40`), and spelled out (`(at)`).
     emails: Option<AhoCorasick>,
-    /// Pattern id -> (subject, index into that subject's emails).
+    /// Built on first use: most shares never spell an address out, and
+    /// a thousand subjects make 72,000 spellings.
+    spelled: std::sync::OnceLock<Option<AhoCorasick>>,
+    spelled_patterns: Vec<String>,
+    /// Pattern id -> (subject, index into that subject's emails), for each.
     email_targets: Vec<(u32, u32)>,
+    spelled_targets: Vec<(u32, u32)>,
     names: NameIndex,
     roots: Vec<PathBuf>,
     opts: FindOptions,
@@ -116,16 +125,19 @@ impl SubjectIndex {
     /// file's path before its name is searched (a folder given on the
     /// command line is not a mention).
     pub fn new(subjects: Vec<Subject>, roots: &[PathBuf], opts: FindOptions) -> SubjectIndex {
-        let mut digits: HashMap<Vec<u8>, Vec<Target>> = HashMap::new();
+        let mut digits: FxHashMap<u64, Vec<Target>> = FxHashMap::default();
+        let mut key_lengths = 0u32;
         let mut add = |key: String, t: Target| {
-            let v = digits.entry(key.into_bytes()).or_default();
+            let Some(k) = digit_key(key.as_bytes()) else { return };
+            key_lengths |= 1 << key.len();
+            let v = digits.entry(k).or_default();
             if !v.iter().any(|o| o.subject == t.subject && o.kind == t.kind && o.item == t.item) {
                 v.push(t);
             }
         };
         let mut names = NameIndex::new(opts.fuzzy_names);
-        let mut patterns = Vec::new();
-        let mut email_targets = Vec::new();
+        let (mut patterns, mut email_targets) = (Vec::new(), Vec::new());
+        let (mut spelled_patterns, mut spelled_targets) = (Vec::new(), Vec::new());
         for (i, s) in subjects.iter().enumerate() {
             let subject = i as u32;
             for (item, id) in (0u32..).zip(&s.swedish) {
@@ -149,30 +161,31 @@ impl SubjectIndex {
                     add(p.national.clone(), t(Form::National));
                 }
             }
-            for (j, e) in s.emails.iter().enumerate() {
-                for variant in email_variants(e) {
-                    patterns.push(variant);
-                    email_targets.push((subject, j as u32));
+            for (j, e) in (0u32..).zip(&s.emails) {
+                let (plain, spelled) = email_variants(e);
+                for p in plain {
+                    patterns.push(p);
+                    email_targets.push((subject, j));
+                }
+                for p in spelled {
+                    spelled_patterns.push(p);
+                    spelled_targets.push((subject, j));
                 }
             }
             for n in &s.names {
                 names.add(subject, n);
             }
         }
-        let emails = (!patterns.is_empty())
-            .then(|| {
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .build(&patterns)
-                    .ok()
-            })
-            .flatten();
+        let emails = automaton(&patterns);
         SubjectIndex {
             subjects,
             digits,
+            key_lengths,
             emails,
+            spelled: std::sync::OnceLock::new(),
+            spelled_patterns,
             email_targets,
+            spelled_targets,
             names,
             roots: roots.to_vec(),
             opts,
@@ -194,23 +207,29 @@ impl SubjectIndex {
         if !self.digits.is_empty() {
             self.digit_hits(hay, &mut out);
         }
-        if let Some(ac) = &self.emails
-            && might_hold_email(hay)
-        {
+        let b = hay.as_bytes();
+        let plain = memchr::memchr(b'@', b).is_some() || memchr::memmem::find(b, b"%40").is_some();
+        let spelled = memchr::memmem::find(b, b"at)").is_some()
+            || memchr::memmem::find(b, b"at]").is_some()
+            || memchr::memmem::find(b, b"(a)").is_some();
+        let spelled_ac = if spelled { self.spelled.get_or_init(|| automaton(&self.spelled_patterns)) } else { &None };
+        let automata = [(plain, &self.emails, &self.email_targets), (spelled, spelled_ac, &self.spelled_targets)];
+        for (wanted, ac, targets) in automata {
+            let Some(ac) = ac.as_ref().filter(|_| wanted) else { continue };
             for m in ac.find_iter(hay) {
                 if !email_bounded(hay, m.range()) {
                     continue;
                 }
-                let (subject, j) = self.email_targets[m.pattern().as_usize()];
+                let (subject, j) = targets[m.pattern().as_usize()];
                 let normalized = self.subjects[subject as usize].emails[j as usize].clone();
-                let plain = hay[m.range()].contains('@');
+                let written = hay[m.range()].contains('@');
                 out.push(Hit {
                     subject,
                     kind: Kind::Email,
                     span: m.range(),
                     normalized,
-                    score: if plain { 0.95 } else { 0.9 },
-                    reason: if plain { "email" } else { "email:spelled-out" },
+                    score: if written { 0.95 } else { 0.9 },
+                    reason: if written { "email" } else { "email:spelled-out" },
                 });
             }
         }
@@ -221,20 +240,21 @@ impl SubjectIndex {
             let mut nh: Vec<NameHit> = Vec::new();
             self.names.find(text, &mut nh);
             for h in nh {
-                let name = self.subjects[h.subject as usize].names.first().cloned().unwrap_or_default();
-                out.push(Hit {
-                    subject: h.subject,
-                    kind: Kind::Name,
-                    span: h.span,
-                    normalized: name,
-                    score: if h.fuzzy { 0.4 } else { 0.6 },
-                    reason: match (h.fuzzy, h.reversed) {
-                        (false, false) => "name",
-                        (false, true) => "name:last-first",
-                        (true, false) => "name:fuzzy",
-                        (true, true) => "name:fuzzy;last-first",
-                    },
-                });
+                for &subject in self.names.subjects(h.name) {
+                    out.push(Hit {
+                        subject,
+                        kind: Kind::Name,
+                        span: h.span.clone(),
+                        normalized: self.names.display(h.name).to_string(),
+                        score: if h.fuzzy { 0.4 } else { 0.6 },
+                        reason: match (h.fuzzy, h.reversed) {
+                            (false, false) => "name",
+                            (false, true) => "name:last-first",
+                            (true, false) => "name:fuzzy",
+                            (true, true) => "name:fuzzy;last-first",
+                        },
+                    });
+                }
             }
         }
         merge(out)
@@ -273,30 +293,35 @@ impl SubjectIndex {
 
     fn windows(&self, hay: &str, groups: &[Range<usize>], out: &mut Vec<Hit>) {
         let b = hay.as_bytes();
-        let mut key = [0u8; MAX_DIGITS];
         for first in 0..groups.len() {
-            let mut n = 0;
-            for last in first..groups.len() {
-                let g = &groups[last];
+            // The window's digits as a number and a count (see `digit_key`).
+            let (mut value, mut n) = (0u64, 0usize);
+            let double_zero = b[groups[first].clone()].starts_with(b"00");
+            for g in &groups[first..] {
                 if n + g.len() > MAX_DIGITS {
                     break;
                 }
-                key[n..n + g.len()].copy_from_slice(&b[g.clone()]);
+                for &d in &b[g.clone()] {
+                    value = value * 10 + u64::from(d - b'0');
+                }
                 n += g.len();
                 if n < MIN_DIGITS {
                     continue;
                 }
                 let span = groups[first].start..g.end;
-                self.lookup(&key[..n], span.clone(), false, out);
-                if let Some(rest) = key[..n].strip_prefix(b"00") {
-                    self.lookup(rest, span, true, out);
+                if self.key_lengths & (1 << n) != 0 {
+                    self.lookup(value | ((n as u64) << 56), n, span.clone(), false, out);
+                }
+                // `0046 70...`: the same number without the two zeros.
+                if double_zero && self.key_lengths & (1 << (n - 2)) != 0 {
+                    self.lookup(value | (((n - 2) as u64) << 56), n - 2, span, true, out);
                 }
             }
         }
     }
 
-    fn lookup(&self, key: &[u8], span: Range<usize>, double_zero: bool, out: &mut Vec<Hit>) {
-        let Some(targets) = self.digits.get(key) else { return };
+    fn lookup(&self, key: u64, digits: usize, span: Range<usize>, double_zero: bool, out: &mut Vec<Hit>) {
+        let Some(targets) = self.digits.get(&key) else { return };
         for t in targets {
             if double_zero && t.form != Form::International {
                 continue;
@@ -308,7 +333,7 @@ impl SubjectIndex {
                 Form::Ten => (s.swedish[item].twelve.clone(), 0.95, "id:10-digit"),
                 Form::Cpr => (s.cpr[item].clone(), 0.95, "cpr"),
                 Form::International => (s.phones[item].e164.clone(), 0.95, "phone:international"),
-                Form::National if key.len() >= 9 => (s.phones[item].e164.clone(), 0.9, "phone:national"),
+                Form::National if digits >= 9 => (s.phones[item].e164.clone(), 0.9, "phone:national"),
                 // Eight bare digits could be many things.
                 Form::National => (s.phones[item].e164.clone(), 0.6, "phone:national-8-digit"),
             };
@@ -392,6 +417,25 @@ impl Search for SubjectIndex {
     }
 }
 
+/// One automaton over `patterns`, ASCII case-insensitive, longest match.
+fn automaton(patterns: &[String]) -> Option<AhoCorasick> {
+    if patterns.is_empty() {
+        return None;
+    }
+    AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::LeftmostLongest).build(patterns).ok()
+}
+
+/// A string of ASCII digits as a hash key: its value in the low 56 bits
+/// and its length above (so `0701` and `701` differ). `None` for more than
+/// [`MAX_DIGITS`] digits or a non-digit.
+fn digit_key(digits: &[u8]) -> Option<u64> {
+    if digits.len() > MAX_DIGITS || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let value = digits.iter().fold(0u64, |v, &d| v * 10 + u64::from(d - b'0'));
+    Some(value | ((digits.len() as u64) << 56))
+}
+
 /// Sorts hits by position and merges overlapping hits of the same subject
 /// and kind (the windows of one run, `Lindqvist, Anna Maria`).
 fn merge(mut hits: Vec<Hit>) -> Vec<Hit> {
@@ -418,25 +462,22 @@ fn merge(mut hits: Vec<Hit>) -> Vec<Hit> {
     out
 }
 
-/// The spellings of `email` searched for: as is, and with `@` (and the dots
-/// of the domain) written out, as people do to fool address harvesters.
-fn email_variants(email: &str) -> Vec<String> {
-    let mut out = vec![email.to_string()];
-    let Some((local, domain)) = email.split_once('@') else { return out };
-    out.push(format!("{local}%40{domain}"));
-    for at in ["(at)", " (at) ", "[at]", " [at] ", " at ", "(a)", " (a) "] {
-        out.push(format!("{local}{at}{domain}"));
+/// The spellings of `email` searched for: as written (`@`, URL-encoded
+/// `%40`), and with `@` and the domain's dots spelled out in brackets, as
+/// people write to fool address harvesters (`anna (at) exempel.se`,
+/// `anna[at]exempel[dot]se`).
+fn email_variants(email: &str) -> (Vec<String>, Vec<String>) {
+    let mut plain = vec![email.to_string()];
+    let mut spelled = Vec::new();
+    let Some((local, domain)) = email.split_once('@') else { return (plain, spelled) };
+    plain.push(format!("{local}%40{domain}"));
+    for at in ["(at)", " (at) ", "[at]", " [at] ", "(a)", " (a) "] {
+        spelled.push(format!("{local}{at}{domain}"));
         for dot in [" dot ", "(dot)", " (dot) ", "[dot]", " [dot] "] {
-            out.push(format!("{local}{at}{}", domain.replace('.', dot)));
+            spelled.push(format!("{local}{at}{}", domain.replace('.', dot)));
         }
     }
-    out
-}
-
-/// True when `hay` might hold an address in some spelling.
-fn might_hold_email(hay: &str) -> bool {
-    let b = hay.as_bytes();
-    memchr::memchr(b'@', b).is_some() || memchr::memmem::find(b, b"at").is_some() || memchr::memchr(b'%', b).is_some()
+    (plain, spelled)
 }
 
 /// True when the match at `r` is a whole address: no address character

@@ -9,7 +9,7 @@
 //! keyboard or system without them still matches. Every text word costs one
 //! hash lookup, whatever the number of subjects.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 
 use unicode_normalization::UnicodeNormalization;
@@ -39,6 +39,9 @@ struct WordIter<'a> {
 }
 
 fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic();
+    }
     c.is_alphabetic() || is_combining_mark(c)
 }
 
@@ -67,7 +70,15 @@ impl WordIter<'_> {
             }
             i += ch.len_utf8();
         };
+        // ASCII letters first; decode only at the first other byte.
         let mut end = start;
+        while end < b.len() && b[end].is_ascii_alphabetic() {
+            end += 1;
+        }
+        if end == b.len() || (b[end] < 0x80 && !matches!(b[end], b'\'')) {
+            self.pos = end;
+            return Some(start..end);
+        }
         let mut chars = self.s[start..].char_indices().peekable();
         while let Some((off, ch)) = chars.next() {
             if is_word_char(ch) {
@@ -88,8 +99,12 @@ pub fn fold_exact(word: &str, out: &mut String) {
     out.clear();
     if word.is_ascii() {
         out.extend(word.bytes().map(|b| b.to_ascii_lowercase() as char));
-    } else {
+    } else if word.chars().any(|c| c >= '\u{300}' && is_combining_mark(c)) {
         for c in word.nfc() {
+            out.extend(c.to_lowercase());
+        }
+    } else {
+        for c in word.chars() {
             out.extend(c.to_lowercase());
         }
     }
@@ -142,20 +157,22 @@ struct Role {
     last: bool,
 }
 
-/// One name to look for.
+/// One name to look for, shared by every subject with that name.
 #[derive(Clone, Debug)]
 pub struct NameEntry {
-    /// The subject it belongs to.
-    pub subject: u32,
+    /// The subjects with this name.
+    subjects: Vec<u32>,
     /// The name's words, folded exactly (to tell fuzzy from exact hits).
     exact: Vec<String>,
+    /// The name as first given.
+    display: String,
 }
 
 /// A name match in a text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NameHit {
-    /// The subject.
-    pub subject: u32,
+    /// The name (see [`NameIndex::subjects`]).
+    pub name: u32,
     /// Byte range in the text, from the first to the last matched word.
     pub span: Range<usize>,
     /// Last name first (`Lindqvist, Anna`).
@@ -169,10 +186,15 @@ pub struct NameHit {
 pub struct NameIndex {
     fuzzy: bool,
     names: Vec<NameEntry>,
-    words: HashMap<String, Vec<Role>>,
+    /// The exact-folded words of each name -> its index in `names`.
+    by_words: FxHashMap<Vec<String>, u32>,
+    words: FxHashMap<String, Vec<Role>>,
     /// Folded word lengths that occur in the index, in bytes, as a bit set
     /// (64 and longer share the last bit): skips most lookups.
     lengths: u64,
+    /// First bytes of the folded words, as a bit set: a text word whose
+    /// first letter is ASCII and not in it is skipped before folding.
+    first_bytes: [u64; 4],
 }
 
 impl NameIndex {
@@ -196,14 +218,23 @@ impl NameIndex {
     pub fn add(&mut self, subject: u32, name: &str) {
         let ws = words(name);
         let Some((last, given)) = ws.split_last() else { return };
-        let id = self.names.len() as u32;
         let mut exact = Vec::new();
         let mut f = String::new();
         for w in &ws {
             fold_exact(w, &mut f);
             exact.push(f.clone());
         }
-        self.names.push(NameEntry { subject, exact });
+        // Namesakes share one entry: a common name is looked at once.
+        if let Some(&id) = self.by_words.get(&exact) {
+            let subjects = &mut self.names[id as usize].subjects;
+            if !subjects.contains(&subject) {
+                subjects.push(subject);
+            }
+            return;
+        }
+        let id = self.names.len() as u32;
+        self.by_words.insert(exact.clone(), id);
+        self.names.push(NameEntry { subjects: vec![subject], exact, display: name.to_string() });
         let mut key = String::new();
         self.fold(last, &mut key);
         self.insert(key.clone(), Role { name: id, last: true });
@@ -219,10 +250,23 @@ impl NameIndex {
 
     fn insert(&mut self, key: String, role: Role) {
         self.lengths |= 1u64 << key.len().min(63);
+        if let Some(&b) = key.as_bytes().first() {
+            self.first_bytes[usize::from(b >> 6)] |= 1u64 << (b & 63);
+        }
         let roles = self.words.entry(key).or_default();
         if !roles.contains(&role) {
             roles.push(role);
         }
+    }
+
+    /// The subjects named by name `name` of a [`NameHit`].
+    pub fn subjects(&self, name: u32) -> &[u32] {
+        self.names.get(name as usize).map_or(&[], |n| n.subjects.as_slice())
+    }
+
+    /// Name `name` of a [`NameHit`] as given.
+    pub fn display(&self, name: u32) -> &str {
+        self.names.get(name as usize).map_or("", |n| n.display.as_str())
     }
 
     /// Finds every name in `text`, in text order.
@@ -256,9 +300,8 @@ impl NameIndex {
                     .find(|s| role.last || index - s.index <= 2);
                 if let Some(p) = partner {
                     let whole = p.span.start..span.end;
-                    let subject = self.names[role.name as usize].subject;
                     let fuzzy = self.fuzzy && !self.exact_match(role.name, &text[whole.clone()]);
-                    out.push(NameHit { subject, span: whole, reversed: !role.last, fuzzy });
+                    out.push(NameHit { name: role.name, span: whole, reversed: !role.last, fuzzy });
                 }
             }
             recent.push(Seen { index, span, roles });
@@ -269,6 +312,16 @@ impl NameIndex {
     fn lookup(&self, word: &str, key: &mut String) -> Option<Vec<Role>> {
         if word.len() > 255 {
             return None;
+        }
+        // Folding keeps an ASCII first letter (lower-cased); `Oe`, `Ae`
+        // and `Aa` fold to their first letter too. Not so when a combining
+        // mark follows (`O` + U+0308 is `ö`).
+        let first = word.as_bytes()[0];
+        if first.is_ascii() && word.as_bytes().get(1).is_none_or(|&b| b < 0x80) {
+            let f = first.to_ascii_lowercase();
+            if self.first_bytes[usize::from(f >> 6)] & (1u64 << (f & 63)) == 0 {
+                return None;
+            }
         }
         self.fold(word, key);
         let has_len = |n: usize| self.lengths & (1u64 << n.min(63)) != 0;
@@ -341,6 +394,17 @@ fn in_address(text: &str, span: &Range<usize>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn namesakes_share_an_entry() {
+        let mut i = NameIndex::new(false);
+        i.add(0, "Anna Lindqvist");
+        i.add(7, "ANNA  LINDQVIST");
+        let mut out = Vec::new();
+        i.find("Anna Lindqvist", &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(i.subjects(out[0].name), &[0, 7]);
+    }
 
     fn hits(index: &NameIndex, text: &str) -> Vec<(String, bool, bool)> {
         let mut out = Vec::new();
