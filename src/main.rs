@@ -114,6 +114,21 @@ fn run_find(args: FindArgs) -> Result<Exit> {
         for line in per_subject(&reports, &ids) {
             eprintln!("snoka: {line}");
         }
+        let holes = reports
+            .iter()
+            .filter(|r| match &r.status {
+                FileStatus::Failed(_) => true,
+                FileStatus::Skipped(why) => !quiet_skip(why),
+                FileStatus::Scanned => false,
+            })
+            .count();
+        if holes > 0 {
+            let list =
+                if args.run.errors.is_some() { "the --errors file lists them" } else { "--errors FILE lists them" };
+            eprintln!(
+                "snoka: {holes} files or members could not be searched (encrypted, unsupported, damaged or over a limit) and may mention a subject; {list}"
+            );
+        }
         if args.print0 && reports.iter().any(|r| !r.member.is_empty() && !r.findings.is_empty()) {
             eprintln!(
                 "snoka: some matches are inside archives or attachments; the list names the file that holds them"
