@@ -16,7 +16,8 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 /// Words between a given name and the last name that still make a match
-/// (`Anna Maria Lovisa Lindqvist`: two).
+/// (`Anna Maria Lovisa Lindqvist`: two), if each is another given name of
+/// the subject, an initial or a particle.
 const MAX_GAP: usize = 2;
 
 /// Name particles that are part of a last name, never a given name.
@@ -274,37 +275,59 @@ impl NameIndex {
         if self.names.is_empty() {
             return;
         }
-        // The last few words that were part of some name.
-        struct Seen {
-            index: usize,
-            span: Range<usize>,
-            roles: Vec<Role>,
+        /// What a word just before can be to a name; any other word breaks
+        /// a name (`Anna Berg Lindqvist` is not Anna Lindqvist).
+        enum Prev {
+            /// An initial or a particle: may stand inside a name.
+            Filler,
+            /// Part of one or more names.
+            Name(Vec<Role>),
         }
-        let mut recent: Vec<Seen> = Vec::new();
+        // Name words and fillers among the last MAX_GAP + 1 words, with
+        // their word numbers; most words are neither and cost nothing here.
+        let mut recent: Vec<(usize, Range<usize>, Prev)> = Vec::new();
         let mut it = WordIter { s: text, pos: 0 };
         let mut key = String::new();
         let mut index = 0usize;
         while let Some(span) = it.next_word() {
             index += 1;
             let word = &text[span.clone()];
-            let Some(roles) = self.lookup(word, &mut key) else { continue };
-            if in_address(text, &span) {
-                continue;
-            }
-            recent.retain(|s| index - s.index <= MAX_GAP + 1);
-            for role in &roles {
-                // A given name before the last name, or after it (reversed).
-                let partner = recent
-                    .iter()
-                    .filter(|s| s.roles.iter().any(|r| r.name == role.name && r.last != role.last))
-                    .find(|s| role.last || index - s.index <= 2);
-                if let Some(p) = partner {
-                    let whole = p.span.start..span.end;
-                    let fuzzy = self.fuzzy && !self.exact_match(role.name, &text[whole.clone()]);
-                    out.push(NameHit { name: role.name, span: whole, reversed: !role.last, fuzzy });
+            let prev = match self.lookup(word, &mut key).filter(|_| !in_address(text, &span)) {
+                Some(roles) => Prev::Name(roles),
+                None if word.len() <= 3 && is_filler(word) => Prev::Filler,
+                None => continue,
+            };
+            recent.retain(|(i, _, _)| index - i <= MAX_GAP + 1);
+            if let Prev::Name(roles) = &prev {
+                for role in roles {
+                    // Walk back over consecutive words that are the
+                    // subject's other given names or fillers to the
+                    // counterpart (a given name before the last name, or
+                    // the last name before a given name).
+                    let mut start = None;
+                    let mut expect = index - 1;
+                    for (i, prev_span, prev) in recent.iter().rev() {
+                        if *i != expect {
+                            break;
+                        }
+                        expect = expect.saturating_sub(1);
+                        match prev {
+                            Prev::Name(rs) if rs.iter().any(|r| r.name == role.name && r.last != role.last) => {
+                                start = Some(prev_span.start);
+                            }
+                            Prev::Name(rs) if rs.iter().any(|r| r.name == role.name && !r.last) => {}
+                            Prev::Filler => {}
+                            Prev::Name(_) => break,
+                        }
+                    }
+                    if let Some(start) = start {
+                        let whole = start..span.end;
+                        let fuzzy = self.fuzzy && !self.exact_match(role.name, &text[whole.clone()]);
+                        out.push(NameHit { name: role.name, span: whole, reversed: !role.last, fuzzy });
+                    }
                 }
             }
-            recent.push(Seen { index, span, roles });
+            recent.push((index, span, prev));
         }
     }
 
@@ -375,6 +398,14 @@ impl NameIndex {
     }
 }
 
+/// True for a word that may stand between the parts of a name: an initial
+/// (`M` in `Anna M. Lindqvist`) or a particle (`von`).
+fn is_filler(word: &str) -> bool {
+    let mut chars = word.chars();
+    let one_letter = chars.next().is_some() && chars.next().is_none();
+    one_letter || (word.len() <= 3 && PARTICLES.iter().any(|p| p.eq_ignore_ascii_case(word)))
+}
+
 /// True when the word at `span` is part of an e-mail address
 /// (`anna.lindqvist@exempel.se`): an address is not a name.
 fn in_address(text: &str, span: &Range<usize>) -> bool {
@@ -440,6 +471,9 @@ mod tests {
         assert!(hits(&i, "Annabella Lindqvist").is_empty(), "whole words");
         assert!(hits(&i, "Anna Lindqvistsson").is_empty());
         assert!(hits(&i, "Anna skrev till oss i går om Lindqvist").is_empty(), "too far apart");
+        assert!(hits(&i, "Anna Berg, Lindqvist Karin").is_empty(), "another name in between");
+        assert!(hits(&i, "Lindqvist Karin, Anna").is_empty());
+        assert_eq!(hits(&i, "Anna von Lindqvist")[0].0, "Anna von Lindqvist");
         assert!(hits(&i, "Lindqvist").is_empty() && hits(&i, "Anna").is_empty(), "one word is not a name");
         assert!(hits(&i, "Osten Akerlund").is_empty(), "exact unless fuzzy");
         assert!(hits(&i, "mailto:Anna.Lindqvist@exempel.se").is_empty(), "an address is not a name");
