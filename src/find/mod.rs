@@ -101,8 +101,10 @@ pub struct SubjectIndex {
     spelled: std::sync::OnceLock<Option<AhoCorasick>>,
     spelled_patterns: Vec<String>,
     /// Pattern id -> (subject, index into that subject's emails), for each.
-    email_targets: Vec<(u32, u32)>,
-    spelled_targets: Vec<(u32, u32)>,
+    /// The flag marks a `local+` pattern: a subaddress (`anna+news@`)
+    /// whose tag and domain are checked after the match.
+    email_targets: Vec<(u32, u32, bool)>,
+    spelled_targets: Vec<(u32, u32, bool)>,
     names: NameIndex,
     roots: Vec<PathBuf>,
     opts: FindOptions,
@@ -164,12 +166,13 @@ impl SubjectIndex {
             for (j, e) in (0u32..).zip(&s.emails) {
                 let (plain, spelled) = email_variants(e);
                 for p in plain {
+                    let sub = p.ends_with('+');
                     patterns.push(p);
-                    email_targets.push((subject, j));
+                    email_targets.push((subject, j, sub));
                 }
                 for p in spelled {
                     spelled_patterns.push(p);
-                    spelled_targets.push((subject, j));
+                    spelled_targets.push((subject, j, false));
                 }
             }
             for n in &s.names {
@@ -217,19 +220,32 @@ impl SubjectIndex {
         for (wanted, ac, targets) in automata {
             let Some(ac) = ac.as_ref().filter(|_| wanted) else { continue };
             for m in ac.find_iter(hay) {
-                if !email_bounded(hay, m.range()) {
+                let (subject, j, sub) = targets[m.pattern().as_usize()];
+                let normalized = &self.subjects[subject as usize].emails[j as usize];
+                let span = if sub {
+                    let domain = normalized.rsplit_once('@').map_or("", |(_, d)| d);
+                    match subaddress_end(hay, m.end(), domain) {
+                        Some(end) => m.start()..end,
+                        None => continue,
+                    }
+                } else {
+                    m.range()
+                };
+                if !email_bounded(hay, span.clone()) {
                     continue;
                 }
-                let (subject, j) = targets[m.pattern().as_usize()];
-                let normalized = self.subjects[subject as usize].emails[j as usize].clone();
-                let written = hay[m.range()].contains('@');
+                let written = hay[span.clone()].contains('@');
                 out.push(Hit {
                     subject,
                     kind: Kind::Email,
-                    span: m.range(),
-                    normalized,
+                    span,
+                    normalized: normalized.clone(),
                     score: if written { 0.95 } else { 0.9 },
-                    reason: if written { "email" } else { "email:spelled-out" },
+                    reason: match (written, sub) {
+                        (true, false) => "email",
+                        (true, true) => "email:subaddress",
+                        _ => "email:spelled-out",
+                    },
                 });
             }
         }
@@ -471,6 +487,10 @@ fn email_variants(email: &str) -> (Vec<String>, Vec<String>) {
     let mut spelled = Vec::new();
     let Some((local, domain)) = email.split_once('@') else { return (plain, spelled) };
     plain.push(format!("{local}%40{domain}"));
+    // `anna+news@exempel.se` is delivered to anna@exempel.se.
+    if !local.contains('+') {
+        plain.push(format!("{local}+"));
+    }
     for at in ["(at)", " (at) ", "[at]", " [at] ", "(a)", " (a) "] {
         spelled.push(format!("{local}{at}{domain}"));
         for dot in [" dot ", "(dot)", " (dot) ", "[dot]", " [dot] "] {
@@ -478,6 +498,21 @@ fn email_variants(email: &str) -> (Vec<String>, Vec<String>) {
         }
     }
     (plain, spelled)
+}
+
+/// Where a subaddress ends: after a `local+` match at `from`, a tag,
+/// `@` and `domain` (any case). `None` if the text is not that.
+fn subaddress_end(hay: &str, from: usize, domain: &str) -> Option<usize> {
+    let b = hay.as_bytes();
+    let mut i = from;
+    while i < b.len() && i - from < 64 && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'.' | b'_' | b'-' | b'=')) {
+        i += 1;
+    }
+    if b.get(i) != Some(&b'@') {
+        return None;
+    }
+    let d = b.get(i + 1..i + 1 + domain.len())?;
+    d.eq_ignore_ascii_case(domain.as_bytes()).then_some(i + 1 + domain.len())
 }
 
 /// True when the match at `r` is a whole address: no address character
@@ -716,12 +751,19 @@ mod tests {
             "anna.l (at) exempel.se",
             "anna.l[at]exempel[dot]se",
             "anna.l%40exempel.se",
+            "anna.l+nyhetsbrev@Exempel.se",
         ] {
             let text = format!("<a href=\"mailto:{form}\">mejla</a>.");
             assert_eq!(values(&ix, &text), vec![form.to_string()], "{form}");
         }
-        for other in ["xanna.l@exempel.se", "anna.l@exempel.se.evil.com", "anna.l@exempel.sex", "jo.anna.l@exempel.se"]
-        {
+        for other in [
+            "xanna.l@exempel.se",
+            "anna.l@exempel.se.evil.com",
+            "anna.l@exempel.sex",
+            "jo.anna.l@exempel.se",
+            "anna.l+x@exempel.com",
+            "anna.l+ @exempel.se",
+        ] {
             assert!(values(&ix, other).is_empty(), "{other}");
         }
     }
