@@ -99,15 +99,17 @@ fn run_find(args: FindArgs) -> Result<Exit> {
         }
     };
     write_report(args.output.as_deref(), write)?;
+    let mut copy_failed = false;
     if let Some(dir) = &args.copy_to {
         let copied = copy::copy_matches(dir, &reports, &ids, &opts).context("--copy-to")?;
+        for c in copied.iter().filter(|c| c.error.is_some()) {
+            let member = if c.member.is_empty() { String::new() } else { format!("!{}", c.member) };
+            eprintln!("snoka: {}{member}: not copied: {}", c.source.display(), c.error.as_deref().unwrap_or(""));
+            copy_failed = true;
+        }
         if !args.run.quiet {
-            eprintln!(
-                "snoka: copied {} files to {} (list: {})",
-                copied.len(),
-                dir.display(),
-                dir.join("manifest.csv").display()
-            );
+            let n = copied.iter().filter(|c| c.error.is_none()).count();
+            eprintln!("snoka: copied {n} files to {} (list: {})", dir.display(), dir.join("manifest.csv").display());
         }
     }
     if !args.run.quiet {
@@ -136,6 +138,9 @@ fn run_find(args: FindArgs) -> Result<Exit> {
         }
         eprintln!("snoka: {summary}");
         nothing_walked_hint(&summary);
+    }
+    if copy_failed {
+        return Ok(Exit::Error);
     }
     Ok(Exit::of(&summary))
 }

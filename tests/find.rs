@@ -235,6 +235,7 @@ fn copy_to_builds_an_access_package() {
     let pnr = m.iter().find(|r| r[3] == "forms/pnr12.txt").expect("row");
     assert_eq!(pnr[0], "anna");
     assert_eq!(pnr[4], "28");
+    assert_eq!(pnr[6], "", "no error");
     assert_eq!(pnr[5], "3c8fefe2bce62e6a867606cf05fe8b5dbf36262843981eb820f8d8fae9bda36d", "SHA-256 of the copy");
     let (code, _, err) = find(dir.path(), &["forms", "--subject", "anna.toml", "--copy-to", "pkg"]);
     assert_eq!(code, 2, "an existing package is never overwritten");

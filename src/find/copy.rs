@@ -39,6 +39,9 @@ pub enum CopyError {
         /// The error.
         source: io::Error,
     },
+    /// A member could not be extracted again.
+    #[error("{0}")]
+    Member(String),
     /// Writing the manifest failed.
     #[error("writing the manifest: {0}")]
     Manifest(#[from] crate::error::ReportError),
@@ -63,6 +66,8 @@ pub struct Copied {
     pub bytes: u64,
     /// SHA-256 of the copy, lower-case hex.
     pub sha256: String,
+    /// Why it could not be copied (then `copy` is empty).
+    pub error: Option<String>,
 }
 
 /// Refuses a destination inside (or equal to) a scanned folder, or one
@@ -114,7 +119,9 @@ fn absolute_resolved(path: &Path) -> PathBuf {
 
 /// Copies every file and member of `reports` with a finding into `dir`
 /// and writes `dir/manifest.csv`. `subject_ids` maps a finding's subject
-/// index to its id. Returns what was copied, in report order.
+/// index to its id. Returns what was copied and what could not be (with
+/// its `error`), in path order; a file that cannot be copied does not stop
+/// the others.
 pub fn copy_matches(
     dir: &Path,
     reports: &[FileReport],
@@ -138,42 +145,68 @@ pub fn copy_matches(
             let set = members.get(m).cloned().unwrap_or_default();
             set.iter().map(|&i| subject_ids.get(i as usize).map_or("?", String::as_str)).collect::<Vec<_>>().join(";")
         };
-        let base = relative_copy_path(path);
-        if whole {
-            let mut src = File::open(path).map_err(io_err(path))?;
-            let dest = dir.join(&base);
-            let (bytes, sha256) = write_new(&dest, &mut src)?;
-            if let Ok(modified) = src.metadata().and_then(|m| m.modified()) {
-                let _ = File::options().write(true).open(&dest).and_then(|f| f.set_modified(modified));
-            }
-            copied.push(Copied {
-                subjects: ids(""),
+        let row = |member: &str, result: Result<(PathBuf, u64, String), CopyError>| match result {
+            Ok((copy, bytes, sha256)) => Copied {
+                subjects: ids(member),
                 source: path.to_path_buf(),
-                member: String::new(),
-                copy: base.clone(),
+                member: member.to_string(),
+                copy,
                 bytes,
                 sha256,
+                error: None,
+            },
+            Err(e) => Copied {
+                subjects: ids(member),
+                source: path.to_path_buf(),
+                member: member.to_string(),
+                copy: PathBuf::new(),
+                bytes: 0,
+                sha256: String::new(),
+                error: Some(e.to_string()),
+            },
+        };
+        let base = relative_copy_path(path);
+        if whole {
+            let result = File::open(path).map_err(io_err(path)).and_then(|mut src| {
+                let dest = dir.join(&base);
+                let (bytes, sha256, written) = write_new(&dest, &mut src)?;
+                if let Ok(modified) = src.metadata().and_then(|m| m.modified()) {
+                    let _ = File::options().write(true).open(&written).and_then(|f| f.set_modified(modified));
+                }
+                let rel = written.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(written);
+                Ok((rel, bytes, sha256))
             });
+            copied.push(row("", result));
         }
-        let wanted: HashSet<String> = members.keys().filter(|m| !m.is_empty()).map(|m| m.to_string()).collect();
+        let wanted: BTreeSet<String> = members.keys().filter(|m| !m.is_empty()).map(|m| m.to_string()).collect();
         if wanted.is_empty() {
             continue;
         }
         let mut data = Vec::new();
-        File::open(path)
+        let read = File::open(path)
             .and_then(|f| f.take(opts.max_filesize.saturating_add(1)).read_to_end(&mut data))
-            .map_err(io_err(path))?;
-        for (member, bytes) in extract_members(path, &data, &wanted, opts) {
-            let rel = member_copy_path(&base, &member);
-            let (size, sha256) = write_new(&dir.join(&rel), &mut bytes.as_slice())?;
-            copied.push(Copied {
-                subjects: ids(&member),
-                source: path.to_path_buf(),
-                member,
-                copy: rel,
-                bytes: size,
-                sha256,
-            });
+            .map_err(io_err(path));
+        if let Err(e) = read {
+            let why = e.to_string();
+            for m in &wanted {
+                copied.push(row(m, Err(CopyError::Member(why.clone()))));
+            }
+            continue;
+        }
+        let lookup: HashSet<String> = wanted.iter().cloned().collect();
+        let mut extracted: BTreeMap<String, Vec<u8>> =
+            extract_members(path, &data, &lookup, opts).into_iter().collect();
+        for member in &wanted {
+            let result = match extracted.remove(member) {
+                Some(bytes) => {
+                    let rel = member_copy_path(&base, member);
+                    write_new(&dir.join(&rel), &mut bytes.as_slice()).map(|(size, sha256, written)| {
+                        (written.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(written), size, sha256)
+                    })
+                }
+                None => Err(CopyError::Member("not found when the file was read again (changed since?)".into())),
+            };
+            copied.push(row(member, result));
         }
     }
     let manifest = dir.join("manifest.csv");
@@ -181,15 +214,16 @@ pub fn copy_matches(
     Ok(copied)
 }
 
-/// Writes `manifest.csv`: subject,source,member,copy,bytes,sha256.
+/// Writes `manifest.csv`: subject,source,member,copy,bytes,sha256,error.
 pub fn write_manifest(w: &mut dyn Write, copied: &[Copied]) -> Result<(), crate::error::ReportError> {
     let mut out = csv::Writer::from_writer(w);
-    out.write_record(["subject", "source", "member", "copy", "bytes", "sha256"])?;
+    out.write_record(["subject", "source", "member", "copy", "bytes", "sha256", "error"])?;
     for c in copied {
         let source = c.source.to_string_lossy();
         let copy = c.copy.to_string_lossy();
-        let bytes = c.bytes.to_string();
-        let row = [c.subjects.as_str(), &source, &c.member, &copy, &bytes, &c.sha256];
+        let bytes = if c.error.is_some() { String::new() } else { c.bytes.to_string() };
+        let error = c.error.as_deref().unwrap_or("");
+        let row = [c.subjects.as_str(), &source, &c.member, &copy, &bytes, &c.sha256, error];
         out.write_record(row.iter().map(|c| neutralise(c).into_owned()))?;
     }
     out.flush()?;
@@ -197,8 +231,9 @@ pub fn write_manifest(w: &mut dyn Write, copied: &[Copied]) -> Result<(), crate:
 }
 
 /// Creates `dest` (never overwriting: a name taken gets `~2`, `~3`...),
-/// owner-only, copies `src` into it and returns size and SHA-256.
-fn write_new(dest: &Path, src: &mut dyn Read) -> Result<(u64, String), CopyError> {
+/// owner-only, copies `src` into it and returns size, SHA-256 and the path
+/// written.
+fn write_new(dest: &Path, src: &mut dyn Read) -> Result<(u64, String, PathBuf), CopyError> {
     if let Some(parent) = dest.parent() {
         fs::create_dir_all(parent).map_err(io_err(parent))?;
     }
@@ -238,7 +273,7 @@ fn write_new(dest: &Path, src: &mut dyn Read) -> Result<(u64, String), CopyError
     file.sync_all().map_err(io_err(&dest))?;
     let digest = hasher.finalize();
     let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
-    Ok((total, hex))
+    Ok((total, hex, dest))
 }
 
 /// A walked path as a relative path inside the package: root and prefix
@@ -317,13 +352,51 @@ mod tests {
     }
 
     #[test]
+    fn a_file_that_cannot_be_copied_does_not_stop_the_others() {
+        use crate::model::{FileStatus, Finding, Kind, Location};
+        let tmp = tempfile::tempdir().expect("tmp");
+        let present = tmp.path().join("a.txt");
+        fs::write(&present, "anna").expect("write");
+        let report = |path: PathBuf| FileReport {
+            path,
+            member: String::new(),
+            status: FileStatus::Scanned,
+            bytes: 4,
+            findings: vec![Finding {
+                kind: Kind::Name,
+                rule: "find".into(),
+                location: Location::FileName,
+                value: String::new(),
+                normalized: String::new(),
+                masked_value: String::new(),
+                masked_normalized: String::new(),
+                score: 0.6,
+                reason: String::new(),
+                subject: Some(0),
+                context: None,
+            }],
+        };
+        let gone = tmp.path().join("gone.txt");
+        let reports = vec![report(gone.clone()), report(present)];
+        let pkg = tmp.path().join("pkg");
+        let copied = copy_matches(&pkg, &reports, &["s".into()], &ScanOptions::new()).expect("package");
+        assert_eq!(copied.len(), 2);
+        assert!(copied[0].error.is_some() && copied[0].source == gone, "{copied:?}");
+        assert!(copied[1].error.is_none());
+        let manifest = fs::read_to_string(pkg.join("manifest.csv")).expect("manifest");
+        assert!(manifest.starts_with("subject,source,member,copy,bytes,sha256,error\n"), "{manifest}");
+        assert_eq!(manifest.lines().count(), 3);
+    }
+
+    #[test]
     fn copies_never_overwrite() {
         let tmp = tempfile::tempdir().expect("tmp");
         let dest = tmp.path().join("a/b.txt");
-        let (n, sha) = write_new(&dest, &mut &b"abc"[..]).expect("first");
+        let (n, sha, _) = write_new(&dest, &mut &b"abc"[..]).expect("first");
         assert_eq!(n, 3);
         assert_eq!(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-        write_new(&dest, &mut &b"xyz"[..]).expect("second");
+        let (_, _, second) = write_new(&dest, &mut &b"xyz"[..]).expect("second");
+        assert_eq!(second, tmp.path().join("a/b.txt~2"));
         assert_eq!(fs::read(&dest).expect("read"), b"abc");
         assert_eq!(fs::read(tmp.path().join("a/b.txt~2")).expect("read"), b"xyz");
     }
