@@ -381,8 +381,10 @@ mod tests {
         let pkg = tmp.path().join("pkg");
         let copied = copy_matches(&pkg, &reports, &["s".into()], &ScanOptions::new()).expect("package");
         assert_eq!(copied.len(), 2);
-        assert!(copied[0].error.is_some() && copied[0].source == gone, "{copied:?}");
-        assert!(copied[1].error.is_none());
+        let failed = copied.iter().find(|c| c.source == gone).expect("listed");
+        assert!(failed.error.as_deref().is_some_and(|e| e.contains("gone.txt")), "{copied:?}");
+        assert!(failed.copy.as_os_str().is_empty());
+        assert_eq!(copied.iter().filter(|c| c.error.is_none()).count(), 1);
         let manifest = fs::read_to_string(pkg.join("manifest.csv")).expect("manifest");
         assert!(manifest.starts_with("subject,source,member,copy,bytes,sha256,error\n"), "{manifest}");
         assert_eq!(manifest.lines().count(), 3);
