@@ -313,8 +313,13 @@ pub struct FileReport {
     pub member: String,
     /// Scanned, skipped or failed.
     pub status: FileStatus,
-    /// Bytes read from disk.
+    /// Bytes read from disk (a member: its decompressed size).
     pub bytes: u64,
+    /// The format it was read as (`pdf`, `docx`, `text`, ...; for binary
+    /// files their description), empty when it was not opened.
+    pub format: &'static str,
+    /// Last modification time on disk (top-level files only).
+    pub modified: Option<std::time::SystemTime>,
     /// Findings at or above the requested minimum confidence, in file order.
     pub findings: Vec<Finding>,
 }

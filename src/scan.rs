@@ -123,7 +123,9 @@ pub fn scan_with(items: Vec<WalkItem>, search: &dyn Search, opts: &ScanOptions) 
 
 /// The report of a file that was not read, with what its name mentions.
 fn named(path: &Path, status: FileStatus, search: &dyn Search) -> Vec<FileReport> {
-    let mut r = report(path, status, 0);
+    let meta = std::fs::symlink_metadata(path).ok();
+    let mut r = report(path, status, meta.as_ref().filter(|m| m.is_file()).map_or(0, |m| m.len()));
+    r.modified = meta.and_then(|m| m.modified().ok());
     search.search_name(&path.to_string_lossy(), &mut r.findings);
     vec![r]
 }
@@ -141,7 +143,15 @@ fn progress_bar(len: u64, enabled: bool) -> ProgressBar {
 }
 
 fn report(path: &Path, status: FileStatus, bytes: u64) -> FileReport {
-    FileReport { path: path.to_path_buf(), member: String::new(), status, bytes, findings: Vec::new() }
+    FileReport {
+        path: path.to_path_buf(),
+        member: String::new(),
+        status,
+        bytes,
+        format: "",
+        modified: None,
+        findings: Vec::new(),
+    }
 }
 
 /// Scans one file and its members. Never panics and never fails the scan:
@@ -152,7 +162,7 @@ pub fn scan_file(job: &FileJob, engine: &Engine, opts: &ScanOptions) -> Vec<File
 
 /// [`scan_file`] with any [`Search`].
 pub fn scan_file_with(job: &FileJob, search: &dyn Search, opts: &ScanOptions) -> Vec<FileReport> {
-    let bytes = match read_bounded(&job.path, opts.max_filesize) {
+    let (bytes, modified) = match read_bounded(&job.path, opts.max_filesize) {
         Ok(b) => b,
         Err(e) => return named(&job.path, FileStatus::Failed(e.to_string()), search),
     };
@@ -160,7 +170,11 @@ pub fn scan_file_with(job: &FileJob, search: &dyn Search, opts: &ScanOptions) ->
         let why = "larger than --max-filesize (grew while scanned)";
         return named(&job.path, FileStatus::Skipped(why.into()), search);
     }
-    scan_bytes_with(&job.path, &bytes, search, opts)
+    let mut reports = scan_bytes_with(&job.path, &bytes, search, opts);
+    if let Some(top) = reports.first_mut() {
+        top.modified = modified;
+    }
+    reports
 }
 
 /// Scans a file's content (already read) as if it were at `path`.
@@ -231,12 +245,14 @@ fn run_file(
     (out, fs.captured)
 }
 
-/// Opens a file read-only and reads at most `limit + 1` bytes.
-fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ExtractError> {
+/// Opens a file read-only and reads at most `limit + 1` bytes; also
+/// returns its modification time.
+fn read_bounded(path: &Path, limit: u64) -> Result<(Vec<u8>, Option<std::time::SystemTime>), ExtractError> {
     let mut f = File::open(path)?;
+    let modified = f.metadata().and_then(|m| m.modified()).ok();
     let mut buf = Vec::new();
     f.by_ref().take(limit.saturating_add(1)).read_to_end(&mut buf)?;
-    Ok(buf)
+    Ok((buf, modified))
 }
 
 /// The state of scanning one top-level file: the report being filled (the
@@ -269,6 +285,7 @@ impl FileScan<'_> {
     /// status from the outcome.
     fn run(&mut self, name: &str, bytes: &[u8]) {
         let format = extract::sniff(name, bytes);
+        self.current.format = format.name();
         if let Format::Binary(what) = format {
             let why = if what == "binary" { "binary".to_string() } else { format!("binary ({what})") };
             self.current.status = FileStatus::Skipped(why);
@@ -331,6 +348,8 @@ impl FileScan<'_> {
             member,
             status: FileStatus::Scanned,
             bytes: bytes.len() as u64,
+            format: "",
+            modified: None,
             findings: Vec::new(),
         };
         self.search.search_name(name, &mut child.findings);
@@ -347,7 +366,15 @@ impl FileScan<'_> {
 
     fn push_status(&mut self, name: &str, status: FileStatus) {
         let member = self.member_name(name);
-        self.done.push(FileReport { path: self.path.to_path_buf(), member, status, bytes: 0, findings: Vec::new() });
+        self.done.push(FileReport {
+            path: self.path.to_path_buf(),
+            member,
+            status,
+            bytes: 0,
+            format: "",
+            modified: None,
+            findings: Vec::new(),
+        });
     }
 
     fn too_deep(&self) -> Option<FileStatus> {

@@ -153,6 +153,38 @@ pub enum Format {
     Binary(&'static str),
 }
 
+impl Format {
+    /// A short lower-case name for reports (`pdf`, `xlsx`, `text`); binary
+    /// formats give their description (`PNG image`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Csv => "csv",
+            Format::Pdf => "pdf",
+            Format::Xlsx => "xlsx",
+            Format::Xlsb => "xlsb",
+            Format::Xls => "xls",
+            Format::Ods => "ods",
+            Format::Docx => "docx",
+            Format::Pptx => "pptx",
+            Format::Odt => "odt",
+            Format::Odp => "odp",
+            Format::EncryptedOffice => "encrypted office",
+            Format::Doc => "doc",
+            Format::Ppt => "ppt",
+            Format::Msg => "msg",
+            Format::Eml => "eml",
+            Format::Mbox => "mbox",
+            Format::Html => "html",
+            Format::Xml => "xml",
+            Format::Zip => "zip",
+            Format::Tar => "tar",
+            Format::Gzip => "gzip",
+            Format::Binary(what) => what,
+        }
+    }
+}
+
 /// Decides the format of `bytes`, using `name` (the file or member name)
 /// only to tell formats that share a content type apart: CSV from text,
 /// `.mbox` from `.eml`.

@@ -362,6 +362,8 @@ mod tests {
             member: String::new(),
             status: FileStatus::Scanned,
             bytes: 4,
+            format: "text",
+            modified: None,
             findings: vec![Finding {
                 kind: Kind::Name,
                 rule: "find".into(),

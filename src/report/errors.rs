@@ -40,6 +40,8 @@ mod tests {
             member: member.into(),
             status,
             bytes: 0,
+            format: "",
+            modified: None,
             findings: Vec::new(),
         };
         let reports = vec![

@@ -211,6 +211,8 @@ mod tests {
                 member: String::new(),
                 status: FileStatus::Scanned,
                 bytes: 10,
+                format: "text",
+                modified: None,
                 findings: vec![finding(1, Kind::Personnummer, line(1)), finding(0, Kind::Name, line(2))],
             },
             FileReport {
@@ -218,6 +220,8 @@ mod tests {
                 member: "x.txt".into(),
                 status: FileStatus::Scanned,
                 bytes: 10,
+                format: "text",
+                modified: None,
                 findings: vec![finding(0, Kind::Personnummer, line(3)), finding(0, Kind::Email, line(4))],
             },
         ]
