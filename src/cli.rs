@@ -70,6 +70,42 @@ pub struct ScanArgs {
     #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS")]
     pub kinds: Vec<Kind>,
 
+    /// Read options from FILE (TOML; keys as the long options, e.g.
+    /// `min-confidence = "low"`). Without it, ./snoka.toml is read if
+    /// present. Options on the command line win.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Do not read ./snoka.toml.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+
+    /// Do not report findings accepted in FILE (written by
+    /// --write-baseline), nor fail on the unreadable files it lists.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Write every current finding and unreadable file to FILE as keyed
+    /// fingerprints (never values), to accept them; the exit status is
+    /// then as if FILE were the baseline.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Exit 1 only for findings of these kinds (default: all kinds).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "KINDS")]
+    pub fail_on: Vec<Kind>,
+
+    /// Never report the values listed in FILE (one per line, any written
+    /// form, compared normalised; `#` comments), e.g. published test
+    /// numbers.
+    #[arg(long, value_name = "FILE")]
+    pub allow_values: Option<PathBuf>,
+
+    /// Never report findings in files matching GLOB (repeatable), e.g.
+    /// `tests/fixtures/**`. They are still read, and counted.
+    #[arg(long, value_name = "GLOB")]
+    pub allow_paths: Vec<String>,
+
     /// Walking, limits and messages.
     #[command(flatten)]
     pub run: RunArgs,

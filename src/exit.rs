@@ -18,9 +18,16 @@ pub enum Exit {
 impl Exit {
     /// The exit status for a finished scan.
     pub fn of(summary: &Summary) -> Exit {
-        if summary.failed > 0 {
+        Exit::failing_on(summary, &[])
+    }
+
+    /// The exit status when only findings of `fail_on` kinds (all when
+    /// empty) count, and failed files the baseline accepts do not.
+    pub fn failing_on(summary: &Summary, fail_on: &[crate::model::Kind]) -> Exit {
+        let counted = summary.findings.iter().filter(|(k, _)| fail_on.is_empty() || fail_on.contains(k));
+        if summary.failed > summary.accepted_failed {
             Exit::Error
-        } else if summary.total_findings() > 0 {
+        } else if counted.map(|(_, n)| n).sum::<usize>() > 0 {
             Exit::Findings
         } else {
             Exit::Clean
@@ -50,5 +57,10 @@ mod tests {
         s.skipped = 3;
         s.findings.clear();
         assert_eq!(Exit::of(&s), Exit::Error);
+        s.accepted_failed = 1;
+        assert_eq!(Exit::of(&s), Exit::Clean, "a failure the baseline accepts");
+        s.findings.insert(Kind::Email, 2);
+        assert_eq!(Exit::failing_on(&s, &[Kind::Personnummer]), Exit::Clean);
+        assert_eq!(Exit::failing_on(&s, &[Kind::Email]), Exit::Findings);
     }
 }

@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod config;
 pub mod detect;
 pub mod error;
 pub mod exit;
@@ -19,6 +20,7 @@ pub mod find;
 pub mod model;
 pub mod report;
 pub mod scan;
+pub mod suppress;
 pub mod walk;
 
 pub use detect::Engine;

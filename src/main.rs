@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use snoka::cli::{Cli, Command, FindArgs, RunArgs, ScanArgs};
 use snoka::detect::date::Date;
@@ -18,6 +18,7 @@ use snoka::model::{FileReport, FileStatus};
 use snoka::report::find::FindFormat;
 use snoka::report::{self, Format, summary::Summary};
 use snoka::scan::{Detectors, ScanOptions, Search, scan_with};
+use snoka::suppress::{self, AllowList, Baseline};
 use snoka::walk::{WalkOptions, walk};
 use snoka::{Engine, error::ReportError};
 
@@ -30,9 +31,16 @@ fn main() -> ExitCode {
         let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         eprintln!("snoka: internal error{at} (details withheld: they may contain scanned data)");
     }));
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
-        Command::Scan(args) => run_scan(args),
+        Command::Scan(mut args) => {
+            let sub = matches.subcommand_matches("scan").cloned().unwrap_or_default();
+            snoka::config::apply(&mut args, &sub).map_err(anyhow::Error::from).and_then(|_| run_scan(args))
+        }
         Command::Find(args) => run_find(args),
     };
     match result {
@@ -50,9 +58,56 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
     let mut opts = scan_options(&args.run);
     opts.min_confidence = args.min_confidence;
     opts.kinds = args.kinds.clone();
-    let never: Vec<PathBuf> = args.output.iter().chain(args.run.errors.iter()).cloned().collect();
-    let reports = walk_and_scan(&args.paths, &args.run, never, &Detectors::new(&engine, &opts), &opts)?;
-    let summary = Summary::of(&reports, start.elapsed());
+    // Read before the scan: a bad file should not cost a scan.
+    let allow_values = match &args.allow_values {
+        Some(p) => std::fs::read_to_string(p).with_context(|| format!("reading --allow-values {}", p.display()))?,
+        None => String::new(),
+    };
+    let allow = AllowList::new(&engine, &allow_values, &args.allow_paths)?;
+    let baseline = match &args.baseline {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).with_context(|| format!("reading --baseline {}", p.display()))?;
+            Some(Baseline::parse(&p.display().to_string(), &text)?)
+        }
+        None => None,
+    };
+    let never: Vec<PathBuf> = args
+        .output
+        .iter()
+        .chain(args.run.errors.iter())
+        .chain(args.baseline.iter())
+        .chain(args.write_baseline.iter())
+        .chain(args.allow_values.iter())
+        .cloned()
+        .collect();
+    let detectors = Detectors::new(&engine, &opts);
+    let mut reports = walk_and_scan(&args.paths, &args.run, never, &detectors, &opts)?;
+    let mut suppressed = suppress::Counts::new();
+    if detectors.allowed() > 0 {
+        suppressed.insert("snoka:allow", detectors.allowed());
+    }
+    allow.apply(&mut reports, &mut suppressed);
+    let mut accepted_failed = 0;
+    if let Some(path) = &args.write_baseline {
+        // Keep the key of the baseline being replaced, so that what stayed
+        // keeps its fingerprint and the diff shows only what changed.
+        let old = baseline.clone().or_else(|| {
+            std::fs::read_to_string(path).ok().and_then(|t| Baseline::parse(&path.display().to_string(), &t).ok())
+        });
+        let mut fresh = match old {
+            Some(b) => b.emptied(),
+            None => Baseline::new()?,
+        };
+        fresh.add(&reports);
+        report::write_atomic(path, |w: &mut dyn Write| fresh.write(w))
+            .with_context(|| format!("writing {}", path.display()))?;
+        accepted_failed = fresh.apply(&mut reports, &mut suppressed);
+    } else if let Some(b) = &baseline {
+        accepted_failed = b.apply(&mut reports, &mut suppressed);
+    }
+    let mut summary = Summary::of(&reports, start.elapsed());
+    summary.suppressed = suppressed;
+    summary.accepted_failed = accepted_failed;
     let write = |w: &mut dyn Write| -> Result<(), ReportError> {
         match args.format {
             Format::Csv => report::csv::write(w, &reports, args.show_values),
@@ -64,7 +119,7 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
         eprintln!("snoka: {summary}");
         nothing_walked_hint(&summary);
     }
-    Ok(Exit::of(&summary))
+    Ok(Exit::failing_on(&summary, &args.fail_on))
 }
 
 fn run_find(args: FindArgs) -> Result<Exit> {

@@ -75,12 +75,28 @@ pub struct Detectors<'a> {
     engine: &'a Engine,
     min_confidence: Confidence,
     kinds: &'a [Kind],
+    /// Findings dropped because their line holds [`ALLOW_MARKER`].
+    allowed: std::sync::atomic::AtomicUsize,
 }
+
+/// A line holding this text reports nothing (fixtures that must contain
+/// fake numbers): `811218-9876 # snoka:allow`.
+pub const ALLOW_MARKER: &str = "snoka:allow";
 
 impl<'a> Detectors<'a> {
     /// The engine's detectors, filtered by `opts`.
     pub fn new(engine: &'a Engine, opts: &'a ScanOptions) -> Detectors<'a> {
-        Detectors { engine, min_confidence: opts.min_confidence, kinds: &opts.kinds }
+        Detectors {
+            engine,
+            min_confidence: opts.min_confidence,
+            kinds: &opts.kinds,
+            allowed: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// How many findings a `snoka:allow` line suppressed so far.
+    pub fn allowed(&self) -> usize {
+        self.allowed.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -92,9 +108,41 @@ impl Search for Detectors<'_> {
         DETS.with(|d| {
             let mut dets = std::mem::take(&mut *d.borrow_mut());
             dets.clear();
+            let before = out.len();
             find_located(self.engine, self.min_confidence, self.kinds, at, label, text, &mut dets, out);
             *d.borrow_mut() = dets;
+            if out.len() > before && memchr::memmem::find(text.as_bytes(), ALLOW_MARKER.as_bytes()).is_some() {
+                let mut kept = Vec::with_capacity(out.len() - before);
+                let mut dropped = 0;
+                for f in out.drain(before..) {
+                    if allowed_line(text, &f.value, &f.location) {
+                        dropped += 1;
+                    } else {
+                        kept.push(f);
+                    }
+                }
+                out.extend(kept);
+                self.allowed.fetch_add(dropped, std::sync::atomic::Ordering::Relaxed);
+            }
         });
+    }
+}
+
+/// True when the line of `text` that holds finding `value` at `location`
+/// also holds [`ALLOW_MARKER`]. Units without lines (a cell, a paragraph)
+/// count as one line.
+fn allowed_line(text: &str, value: &str, location: &Location) -> bool {
+    // Line-bearing locations count lines within `text` (see `find_located`).
+    let line_no = match location {
+        Location::Line { line, .. } | Location::Page { line, .. } | Location::Body { line, .. } => Some(*line),
+        _ => None,
+    };
+    match line_no {
+        Some(n) => text
+            .lines()
+            .nth(usize::try_from(n.saturating_sub(1)).unwrap_or(usize::MAX))
+            .is_some_and(|l| l.contains(ALLOW_MARKER) && l.contains(value)),
+        None => text.contains(ALLOW_MARKER),
     }
 }
 
@@ -786,6 +834,23 @@ mod tests {
             &mut label_only,
         );
         assert!(label_only.is_empty());
+    }
+
+    #[test]
+    fn allow_marker_suppresses_its_line_only() {
+        let opts = ScanOptions::new();
+        let engine = engine();
+        let d = Detectors::new(&engine, &opts);
+        let mut out = Vec::new();
+        let text = "Test: 811218-9876 # snoka:allow\nRiktig: 19460705-4725\n";
+        d.search(&Location::Line { line: 1, column: 1 }, "", text, &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].value, "19460705-4725");
+        assert_eq!(d.allowed(), 1);
+        let mut cell = Vec::new();
+        d.search(&Location::Cell { sheet: "A".into(), row: 1, column: 1 }, "", "811218-9876 snoka:allow", &mut cell);
+        assert!(cell.is_empty());
+        assert_eq!(d.allowed(), 2);
     }
 
     #[test]

@@ -25,6 +25,11 @@ pub struct Summary {
     pub findings: BTreeMap<Kind, usize>,
     /// Wall-clock time of walk and scan.
     pub elapsed: Duration,
+    /// Findings not reported, per reason (`baseline`, `snoka:allow`,
+    /// `allow-values`, `allow-paths`).
+    pub suppressed: BTreeMap<&'static str, usize>,
+    /// Failed files that the baseline accepts (still listed as failed).
+    pub accepted_failed: usize,
 }
 
 impl Summary {
@@ -78,6 +83,15 @@ impl fmt::Display for Summary {
             let parts: Vec<String> = self.findings.iter().map(|(k, n)| format!("{k} {n}")).collect();
             write!(f, " ({})", parts.join(", "))?;
         }
-        write!(f, "; {} skipped, {} failed", self.skipped, self.failed)
+        let suppressed: usize = self.suppressed.values().sum();
+        if suppressed > 0 {
+            let parts: Vec<String> = self.suppressed.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            write!(f, "; {suppressed} not reported ({})", parts.join(", "))?;
+        }
+        write!(f, "; {} skipped, {} failed", self.skipped, self.failed)?;
+        if self.accepted_failed > 0 {
+            write!(f, " ({} accepted by the baseline)", self.accepted_failed)?;
+        }
+        Ok(())
     }
 }
