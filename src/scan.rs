@@ -293,10 +293,25 @@ fn run_file(
     (out, fs.captured)
 }
 
+/// Opens `path` read-only, without updating its access time where the
+/// system allows it (`O_NOATIME` on Linux, permitted for the file's owner
+/// and root; anyone else falls back to a plain read-only open). A scan
+/// leaves no trace on the files it reads.
+pub fn open_read_only(path: &Path) -> std::io::Result<File> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        if let Ok(f) = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOATIME).open(path) {
+            return Ok(f);
+        }
+    }
+    File::open(path)
+}
+
 /// Opens a file read-only and reads at most `limit + 1` bytes; also
 /// returns its modification time.
 fn read_bounded(path: &Path, limit: u64) -> Result<(Vec<u8>, Option<std::time::SystemTime>), ExtractError> {
-    let mut f = File::open(path)?;
+    let mut f = open_read_only(path)?;
     let modified = f.metadata().and_then(|m| m.modified()).ok();
     let mut buf = Vec::new();
     f.by_ref().take(limit.saturating_add(1)).read_to_end(&mut buf)?;

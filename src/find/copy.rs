@@ -167,7 +167,7 @@ pub fn copy_matches(
         };
         let base = relative_copy_path(path);
         if whole {
-            let result = File::open(path).map_err(io_err(path)).and_then(|mut src| {
+            let result = crate::scan::open_read_only(path).map_err(io_err(path)).and_then(|mut src| {
                 let dest = dir.join(&base);
                 let (bytes, sha256, written) = write_new(&dest, &mut src)?;
                 if let Ok(modified) = src.metadata().and_then(|m| m.modified()) {
@@ -183,7 +183,7 @@ pub fn copy_matches(
             continue;
         }
         let mut data = Vec::new();
-        let read = File::open(path)
+        let read = crate::scan::open_read_only(path)
             .and_then(|f| f.take(opts.max_filesize.saturating_add(1)).read_to_end(&mut data))
             .map_err(io_err(path));
         if let Err(e) = read {

@@ -1,0 +1,172 @@
+//! The scanner must not become a leak or a risk to what it scans: a scan
+//! and a `find --copy-to` leave every file (content, size, modification and
+//! access time) as it was, and no output in any format, nor stderr, holds
+//! an unmasked value unless `--show-values` was given.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use assert_cmd::Command;
+use sha2::{Digest, Sha256};
+
+fn snoka() -> Command {
+    Command::cargo_bin("snoka").expect("binary builds")
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// (SHA-256, size, mtime, atime) of every file under `dir`.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (String, u64, SystemTime, SystemTime)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read_dir") {
+            let path = entry.expect("entry").path();
+            let meta = std::fs::symlink_metadata(&path).expect("meta");
+            if meta.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let bytes = read_quietly(&path);
+            let hash: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+            let times = (meta.modified().expect("mtime"), meta.accessed().expect("atime"));
+            out.insert(path, (hash, meta.len(), times.0, times.1));
+        }
+    }
+    out
+}
+
+/// Reads a file without touching its access time where possible.
+fn read_quietly(path: &Path) -> Vec<u8> {
+    use std::io::Read;
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(target_os = "linux")]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut o, libc::O_NOATIME);
+    let mut f = o.open(path).or_else(|_| std::fs::File::open(path)).expect("open");
+    let mut out = Vec::new();
+    f.read_to_end(&mut out).expect("read");
+    out
+}
+
+#[test]
+fn scanning_and_copying_leave_the_tree_as_it_was() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let work = tempfile::tempdir().expect("tempdir");
+    let share = work.path().join("share");
+    copy_tree(&root.join("samples"), &share);
+    // Old access times: with `relatime`, a plain read would now update them.
+    let old = SystemTime::now() - Duration::from_secs(400 * 24 * 3600);
+    for path in snapshot(&share).keys() {
+        let f = std::fs::File::options().write(true).open(path).expect("open");
+        let mtime = f.metadata().expect("meta").modified().expect("mtime");
+        f.set_times(std::fs::FileTimes::new().set_accessed(old).set_modified(mtime)).expect("set times");
+    }
+    let before = snapshot(&share);
+    let out = work.path().join("out");
+    std::fs::create_dir(&out).expect("mkdir");
+    let runs: [&[&str]; 3] = [
+        &["scan", "share", "-q", "-o", "out/scan.csv", "--errors", "out/holes.csv"],
+        &["scan", "share", "-q", "-f", "jsonl", "-o", "out/scan.jsonl", "--min-confidence", "low"],
+        &["find", "share", "-q", "--subjects", "subjects.csv", "--copy-to", "out/package", "-o", "out/find.csv"],
+    ];
+    std::fs::copy(root.join("samples/subjects.csv"), work.path().join("subjects.csv")).expect("copy");
+    for args in runs {
+        let status = snoka().current_dir(work.path()).args(args).output().expect("runs").status;
+        assert!(matches!(status.code(), Some(1 | 2)), "{args:?}: {status}");
+    }
+    let after = snapshot(&share);
+    assert_eq!(before.len(), after.len(), "no file added or removed");
+    for (path, b) in &before {
+        let a = &after[path];
+        assert_eq!((&a.0, a.1, a.2), (&b.0, b.1, b.2), "{} changed", path.display());
+        // O_NOATIME needs the file's owner; when the tests run as someone
+        // else the access time may move, and that is the OS's choice.
+        // `.snokaignore` is snoka's own control file, read by the walker
+        // (the `ignore` crate opens it without O_NOATIME).
+        let control = path.file_name().is_some_and(|n| n == ".snokaignore");
+        if a.3 != b.3 && !control {
+            let meta = std::fs::metadata(path).expect("meta");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                assert_ne!(meta.uid(), unsafe_free_uid(), "{}: access time updated by its owner", path.display());
+            }
+        }
+    }
+    assert!(out.join("package/manifest.csv").is_file());
+}
+
+/// The effective user id, read from /proc (no `unsafe` needed).
+#[cfg(unix)]
+fn unsafe_free_uid() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(str::to_string))
+        .and_then(|l| l.split_whitespace().nth(2).and_then(|u| u.parse().ok()))
+        .unwrap_or(u32::MAX)
+}
+
+/// Runs snoka from the repository root; returns stdout + stderr.
+fn run(args: &[&str]) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = snoka().current_dir(root).args(args).output().expect("runs");
+    format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+#[test]
+fn no_output_holds_an_unmasked_value() {
+    // Every value snoka reports on the samples, unmasked.
+    let mut secrets = Vec::new();
+    for args in [
+        &["scan", "samples", "-q", "--show-values", "--min-confidence", "low"][..],
+        &["find", "samples", "-q", "--show-values", "--subjects", "samples/subjects.csv"][..],
+    ] {
+        let csv = run(args);
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(csv.as_bytes());
+        let headers = reader.headers().expect("header").clone();
+        let value = headers.iter().position(|h| h == "value").expect("value column");
+        let kind = headers.iter().position(|h| h == "kind").expect("kind column");
+        for row in reader.records().flatten() {
+            let (k, v) = (row.get(kind).unwrap_or(""), row.get(value).unwrap_or(""));
+            match k {
+                "personnummer" | "samordningsnummer" | "cpr" | "phone" => secrets.push(v.to_string()),
+                "email" => secrets.extend(v.split('@').next().filter(|l| l.len() > 1).map(|l| format!("{l}@"))),
+                _ => {}
+            }
+        }
+    }
+    secrets.sort();
+    secrets.dedup();
+    assert!(secrets.len() > 100, "{}", secrets.len());
+    let tmp = tempfile::tempdir().expect("tmp");
+    let errors = tmp.path().join("errors.csv");
+    let errors = errors.to_str().expect("utf-8 path");
+    let mut outputs = Vec::new();
+    for format in ["csv", "jsonl"] {
+        outputs.push(run(&["scan", "samples", "-v", "-f", format, "--min-confidence", "low", "--errors", errors]));
+        outputs.push(std::fs::read_to_string(errors).expect("errors file"));
+    }
+    for format in ["csv", "files", "jsonl"] {
+        outputs.push(run(&["find", "samples", "-f", format, "--subjects", "samples/subjects.csv", "--context", "40"]));
+    }
+    for out in &outputs {
+        for s in &secrets {
+            // A value as written, in the same case (`070-174 06 05`,
+            // `811218-9876`, `anna.lindqvist@`).
+            assert!(!out.contains(s.as_str()), "unmasked {s:?} in output:\n{out}");
+        }
+    }
+}
