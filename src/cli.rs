@@ -29,6 +29,9 @@ pub enum Command {
     /// Exit status: 0 nothing reported, 1 findings reported, 2 an error or
     /// any file that could not be read.
     Scan(ScanArgs),
+    /// Join the reports of `--shard` runs into the report one scan would
+    /// have written (CSV, --errors lists, inventories, JSON Lines).
+    Merge(MergeArgs),
     /// Find every file and place that mentions a person (an access or
     /// erasure request), by any written form of their identifiers and name.
     ///
@@ -203,9 +206,27 @@ pub struct FindArgs {
     pub run: RunArgs,
 }
 
+/// Arguments of `snoka merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Reports of the shards, in any order.
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+
+    /// Write the merged report to FILE (atomically) instead of standard
+    /// output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
 /// Options shared by `scan` and `find`: what to walk, limits, messages.
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    /// Scan only the K-th of N disjoint parts of the tree (by a fixed hash
+    /// of each file's path below the root); `snoka merge` joins the parts.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<crate::shard::Shard>,
+
     /// Number of threads (default: all cores).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
@@ -267,6 +288,10 @@ pub struct RunArgs {
     /// symbolic links included.
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
+}
+
+fn parse_shard(s: &str) -> Result<crate::shard::Shard, String> {
+    s.parse()
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {

@@ -20,6 +20,7 @@ pub mod find;
 pub mod model;
 pub mod report;
 pub mod scan;
+pub mod shard;
 pub mod suppress;
 pub mod walk;
 

@@ -42,6 +42,7 @@ fn main() -> ExitCode {
             snoka::config::apply(&mut args, &sub).map_err(anyhow::Error::from).and_then(|_| run_scan(args))
         }
         Command::Find(args) => run_find(args),
+        Command::Merge(args) => run_merge(args),
     };
     match result {
         Ok(exit) => exit.into(),
@@ -200,6 +201,15 @@ fn run_find(args: FindArgs) -> Result<Exit> {
     Ok(Exit::of(&summary))
 }
 
+fn run_merge(args: snoka::cli::MergeArgs) -> Result<Exit> {
+    let write = |w: &mut dyn Write| -> Result<(), ReportError> {
+        snoka::shard::merge(&args.reports, w)
+            .map_err(|e| ReportError::Path { path: "merge".into(), message: e.to_string() })
+    };
+    write_report(args.output.as_deref(), write)?;
+    Ok(Exit::Clean)
+}
+
 /// "subject 1: 12 matches in 5 files (2 by name only)" for each subject.
 fn per_subject(reports: &[FileReport], ids: &[String]) -> Vec<String> {
     let mut matches = vec![0usize; ids.len()];
@@ -304,7 +314,10 @@ fn walk_and_scan(
         threads,
         never,
     };
-    let items = walk(paths, &walk_opts).context("invalid --exclude glob")?;
+    let mut items = walk(paths, &walk_opts).context("invalid --exclude glob")?;
+    if let Some(shard) = run.shard {
+        shard.filter(&mut items, paths);
+    }
     let reports = pool.install(|| scan_with(items, search, opts));
     for r in &reports {
         let path = if r.member.is_empty() {
