@@ -57,6 +57,8 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
         match args.format {
             Format::Csv => report::csv::write(w, &reports, args.show_values),
             Format::Jsonl => report::jsonl::write(w, &reports, args.show_values),
+            Format::Inventory => report::inventory::write_files(w, &reports),
+            Format::Folders => report::inventory::write_folders(w, &reports, &args.paths, args.depth),
         }
     };
     write_report(args.output.as_deref(), write)?;
