@@ -53,12 +53,14 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
     let never: Vec<PathBuf> = args.output.iter().chain(args.run.errors.iter()).cloned().collect();
     let reports = walk_and_scan(&args.paths, &args.run, never, &Detectors::new(&engine, &opts), &opts)?;
     let summary = Summary::of(&reports, start.elapsed());
+    let rules: Vec<(&str, &str)> = engine.rules().iter().map(|r| (&*r.id, r.description.as_str())).collect();
     let write = |w: &mut dyn Write| -> Result<(), ReportError> {
         match args.format {
             Format::Csv => report::csv::write(w, &reports, args.show_values),
             Format::Jsonl => report::jsonl::write(w, &reports, args.show_values),
             Format::Inventory => report::inventory::write_files(w, &reports),
             Format::Folders => report::inventory::write_folders(w, &reports, &args.paths, args.depth),
+            Format::Sarif => report::sarif::write(w, &reports, &rules, args.show_values),
         }
     };
     write_report(args.output.as_deref(), write)?;

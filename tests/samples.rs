@@ -276,3 +276,93 @@ fn inventory_and_folders_independent_of_threads() {
         assert_eq!(one, four, "--format {format}: -j1 and -j4 differ");
     }
 }
+
+/// The SARIF 2.1.0 schema (OASIS, `tests/data/sarif-schema-2.1.0.json`,
+/// committed as published) with `format` checks (`uri`) on.
+///
+/// The published schema's two `language` patterns have a stray `]`
+/// (`^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$`, oasis-tcs/sarif-spec#490,
+/// #562) that strict validators (this one, ajv) refuse to compile; they
+/// are replaced here by the corrected pattern. snoka writes no `language`.
+fn sarif_validator() -> jsonschema::Validator {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("tests/data/sarif-schema-2.1.0.json")).expect("schema");
+    let published = r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#;
+    assert_eq!(text.matches(published).count(), 2, "the published schema");
+    let text = text.replace(published, r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#);
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("schema JSON");
+    jsonschema::options().should_validate_formats(true).build(&schema).expect("schema compiles")
+}
+
+/// A CSV cell without the `'` that neutralises a formula.
+fn plain(cell: &str) -> &str {
+    cell.strip_prefix('\'').filter(|rest| rest.starts_with(['=', '+', '-', '@'])).unwrap_or(cell)
+}
+
+fn assert_valid_sarif(validator: &jsonschema::Validator, text: &str) -> serde_json::Value {
+    let log: serde_json::Value = serde_json::from_str(text).expect("SARIF is JSON");
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "not valid SARIF 2.1.0:\n{}", errors.join("\n"));
+    log
+}
+
+/// `snoka scan samples -f sarif` is valid against the SARIF 2.1.0 schema,
+/// has a result per finding of the CSV report, masked, and the same bytes
+/// for any thread count.
+#[test]
+fn samples_sarif_is_valid_against_the_schema() {
+    let validator = sarif_validator();
+    let broken = serde_json::json!({ "version": "2.1.0", "runs": [{ "tool": { "driver": {} } }] });
+    assert!(!validator.is_valid(&broken), "the validator rejects a log without a driver name");
+
+    let (code, sarif) = scan_samples(&["-f", "sarif", "-j1"]);
+    assert_eq!(code, Some(2), "exit code as for the CSV report");
+    let log = assert_valid_sarif(&validator, &sarif);
+    let masked = csv_rows(&scan_samples(&[]).1);
+    let raw = csv_rows(&scan_samples(&["--show-values"]).1);
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), masked.len(), "a result per finding");
+    for ((r, m), v) in results.iter().zip(&masked).zip(&raw) {
+        assert_eq!(r["ruleId"], m[7], "{r}");
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().expect("uri");
+        assert!(uri.starts_with("samples/"), "{uri}");
+        let message = r["message"]["text"].as_str().expect("message");
+        assert!(message.starts_with(&format!("{} {} ", &m[2], plain(&m[3]))), "{message} for {m:?}");
+        if v[3] != m[3] {
+            assert!(!sarif.contains(&format!("{} ", plain(&v[3]))), "the masked SARIF holds a value: {message}");
+        }
+    }
+    let (_, four) = scan_samples(&["-f", "sarif", "-j4"]);
+    assert_eq!(sarif, four, "-j1 and -j4 differ");
+    let (_, shown) = scan_samples(&["-f", "sarif", "--show-values"]);
+    assert_valid_sarif(&validator, &shown);
+    assert!(shown.contains(&format!("{} {} ", &raw[0][2], plain(&raw[0][3]))), "--show-values shows values");
+}
+
+/// File names with spaces, `#`, `%` and non-ASCII letters, members and
+/// located-by-page findings still make valid SARIF.
+#[test]
+fn sarif_with_awkward_names_is_valid() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sub = dir.path().join("Kund register #1");
+    std::fs::create_dir_all(&sub).expect("mkdir");
+    std::fs::write(sub.join("Förteckning 100%.txt"), "Personnummer: 811218-9876\nE-post: anna@exempel.se\n")
+        .expect("write");
+    std::fs::write(sub.join("a:b.txt"), "cpr-nr 070761-4285\n").expect("write");
+    let out = Command::cargo_bin("snoka")
+        .expect("binary")
+        .current_dir(dir.path())
+        .args(["scan", ".", "-q", "-f", "sarif"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    let log = assert_valid_sarif(&sarif_validator(), &text);
+    let uris: Vec<&str> = log["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().expect("uri"))
+        .collect();
+    assert!(uris.contains(&"Kund%20register%20%231/F%C3%B6rteckning%20100%25.txt"), "{uris:?}");
+    assert!(!text.contains("9876"), "masked");
+}

@@ -1,5 +1,5 @@
-//! Reporting: writes findings as CSV (the primary output) or JSON Lines,
-//! masked unless the user asked for values; an inventory of files and
+//! Reporting: writes findings as CSV (the primary output), JSON Lines or
+//! SARIF, masked unless the user asked for values; an inventory of files and
 //! folders with counts only; and a one-line summary.
 //! Report files are written atomically: a temporary file in the same
 //! folder, flushed and synced, then renamed over the target.
@@ -9,6 +9,7 @@ pub mod errors;
 pub mod find;
 pub mod inventory;
 pub mod jsonl;
+pub mod sarif;
 pub mod summary;
 
 use std::io::{BufWriter, Write};
@@ -30,6 +31,8 @@ pub enum Format {
     /// The inventory's counts rolled up per folder, --depth levels below
     /// each scanned path.
     Folders,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
 }
 
 /// The value and normalized value a report prints for a finding.
