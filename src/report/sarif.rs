@@ -132,7 +132,7 @@ fn result(r: &FileReport, f: &Finding, uri: &str, rule_index: usize, show_values
     let mut properties = json!({
         "kind": f.kind.as_str(),
         "confidence": f.confidence().as_str(),
-        "score": (f.score * 100.0).round() / 100.0,
+        "score": f64::from((f.score * 100.0).round()) / 100.0,
         "location": location,
         "reason": f.reason,
     });
@@ -302,6 +302,7 @@ mod tests {
         );
         assert!(r["locations"][0]["physicalLocation"].get("region").is_none());
         assert_eq!(r["properties"]["location"], "page 2, line 14");
+        assert_eq!(r["properties"]["score"], json!(0.6), "two decimals, no float noise");
 
         let r = &results[2];
         assert_eq!(r["ruleIndex"], 1);
