@@ -65,6 +65,11 @@ pub struct ScanArgs {
     #[arg(long)]
     pub show_values: bool,
 
+    /// With --format folders: roll files up into the folders N levels
+    /// below each scanned path (0: the scanned path itself).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub depth: usize,
+
     /// Report findings of at least this confidence.
     #[arg(long, value_enum, default_value_t = Confidence::Medium, value_name = "LEVEL")]
     pub min_confidence: Confidence,

@@ -46,6 +46,7 @@ pub enum ConfigError {
 pub struct ScanConfig {
     paths: Option<Vec<PathBuf>>,
     format: Option<String>,
+    depth: Option<usize>,
     output: Option<PathBuf>,
     show_values: Option<bool>,
     min_confidence: Option<String>,
@@ -115,6 +116,9 @@ fn merge(args: &mut ScanArgs, m: &ArgMatches, c: ScanConfig, base: &Path) -> Res
     }
     if let Some(v) = c.format.filter(|_| unset("format")) {
         args.format = <Format as clap::ValueEnum>::from_str(&v, true).map_err(|_| format!("format: unknown {v:?}"))?;
+    }
+    if let Some(v) = c.depth.filter(|_| unset("depth")) {
+        args.depth = v;
     }
     if let Some(v) = c.output.filter(|_| unset("output")) {
         args.output = Some(rel(v));

@@ -109,10 +109,14 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
     let mut summary = Summary::of(&reports, start.elapsed());
     summary.suppressed = suppressed;
     summary.accepted_failed = accepted_failed;
+    let rules: Vec<(&str, &str)> = engine.rules().iter().map(|r| (&*r.id, r.description.as_str())).collect();
     let write = |w: &mut dyn Write| -> Result<(), ReportError> {
         match args.format {
             Format::Csv => report::csv::write(w, &reports, args.show_values),
             Format::Jsonl => report::jsonl::write(w, &reports, args.show_values),
+            Format::Inventory => report::inventory::write_files(w, &reports),
+            Format::Folders => report::inventory::write_folders(w, &reports, &args.paths, args.depth),
+            Format::Sarif => report::sarif::write(w, &reports, &rules, args.show_values),
         }
     };
     write_report(args.output.as_deref(), write)?;

@@ -333,3 +333,36 @@ fn zip_bomb_is_skipped_and_the_scan_goes_on() {
     assert_eq!(code, 1, "a skipped member is not an error: {err}");
     assert!(err.contains("bomb.zip!zeros.bin: skipped: possible zip bomb: compression ratio"), "{err}");
 }
+
+/// The inventory, folders and SARIF formats exit like the findings report:
+/// 0 nothing found, 1 findings, with a header (or an empty SARIF run) when
+/// nothing is found, and the folders of `--depth` below the scanned path.
+#[test]
+fn inventory_folders_and_sarif_exit_like_csv() {
+    let dir = tree(&[("hr/2024/a.txt", PERSON), ("hr/b.txt", "inget\n"), ("ekonomi/c.txt", "inget\n")]);
+    let (code, out, _) = run(dir.path(), &[".", "-f", "inventory"]);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("path,member,format,size,modified,status,personnummer,"), "{out}");
+    assert!(out.contains("./hr/2024/a.txt,,text,"), "{out}");
+    assert!(out.contains(",scanned,1,0,0,1,0,1,3,high,\n"), "{out}");
+    assert!(!out.contains("XXXX") && !out.contains("9876"), "no values: {out}");
+    let (code, out, _) = run(dir.path(), &[".", "-f", "folders"]);
+    assert_eq!(code, 1);
+    let rows: Vec<&str> = out.lines().collect();
+    assert_eq!(rows[1..], ["./ekonomi,1,0,6,1,0,0,0,0,0,0,0,0,0,0", "./hr,2,0,87,2,0,0,1,0,0,1,0,1,3,1"][..], "{out}");
+    let (_, out, _) = run(dir.path(), &["hr", "-f", "folders", "--depth", "2"]);
+    assert!(out.contains("\nhr,1,0,6,"), "{out}");
+    assert!(out.contains("\nhr/2024,1,0,"), "{out}");
+    let (code, out, _) = run(dir.path(), &[".", "-f", "sarif"]);
+    assert_eq!(code, 1);
+    let log: serde_json::Value = serde_json::from_str(&out).expect("SARIF JSON");
+    assert_eq!(log["runs"][0]["results"].as_array().map(Vec::len), Some(3));
+
+    let (code, out, _) = run(dir.path(), &["ekonomi", "-f", "inventory"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let (code, out, _) = run(dir.path(), &["ekonomi", "-f", "sarif"]);
+    assert_eq!(code, 0);
+    let log: serde_json::Value = serde_json::from_str(&out).expect("SARIF JSON");
+    assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
+}

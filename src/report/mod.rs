@@ -1,12 +1,15 @@
-//! Reporting: writes findings as CSV (the primary output) or JSON Lines,
-//! masked unless the user asked for values, and a one-line summary.
+//! Reporting: writes findings as CSV (the primary output), JSON Lines or
+//! SARIF, masked unless the user asked for values; an inventory of files and
+//! folders with counts only; and a one-line summary.
 //! Report files are written atomically: a temporary file in the same
 //! folder, flushed and synced, then renamed over the target.
 
 pub mod csv;
 pub mod errors;
 pub mod find;
+pub mod inventory;
 pub mod jsonl;
+pub mod sarif;
 pub mod summary;
 
 use std::io::{BufWriter, Write};
@@ -22,6 +25,14 @@ pub enum Format {
     Csv,
     /// One JSON object per finding per line.
     Jsonl,
+    /// One row per file or member with counts per kind, never values:
+    /// path,member,format,size,modified,status,personnummer,...,total,max_confidence,reason.
+    Inventory,
+    /// The inventory's counts rolled up per folder, --depth levels below
+    /// each scanned path.
+    Folders,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
 }
 
 /// The value and normalized value a report prints for a finding.
