@@ -131,7 +131,7 @@ pub struct Examples {
 /// A keyword list: flat (`keywords = ["iban"]`) or per language
 /// (`keywords.sv = ["kontonummer"]`, `keywords.en = ["account"]`).
 #[derive(Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "a list of keywords, or a table of lists per language (keywords.sv = [...])")]
 enum RawKeywords {
     Flat(Vec<String>),
     ByLanguage(BTreeMap<String, Vec<String>>),
@@ -148,7 +148,7 @@ impl RawKeywords {
 
 /// A base confidence: a band name or a score in `0.0..=1.0`.
 #[derive(Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "low, medium, high or a number 0.0-1.0")]
 enum RawConfidence {
     Band(String),
     Score(f64),
@@ -156,7 +156,7 @@ enum RawConfidence {
 
 /// Modulus-11 weights: one list, or several (each its own check).
 #[derive(Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "a list of weights, or a list of lists (one per check digit)")]
 enum RawWeights {
     One(Vec<u32>),
     Many(Vec<Vec<u32>>),
@@ -207,7 +207,7 @@ pub const DEFAULT_CONFIDENCE: f32 = 0.6;
 #[serde(deny_unknown_fields)]
 struct RawFile {
     #[serde(default)]
-    rule: Vec<RawRule>,
+    rule: Vec<toml::Table>,
 }
 
 /// One checked rule.
@@ -261,9 +261,27 @@ impl Rule {
 
 /// Parses one rule file and checks every rule in it.
 pub fn parse_rules(file: &str, src: &str) -> Result<Vec<Rule>, PatternError> {
+    // Two steps, so that a schema error (an unknown key, a wrong type)
+    // names the rule's id: TOML syntax first, then each rule.
     let raw: RawFile =
         toml::from_str(src).map_err(|e| PatternError::Parse { file: file.into(), message: e.to_string() })?;
-    let rules = raw.rule.into_iter().map(|r| check_rule(file, r)).collect::<Result<Vec<_>, _>>()?;
+    let rules = raw
+        .rule
+        .into_iter()
+        .enumerate()
+        .map(|(i, table)| {
+            let id = match table.get("id") {
+                Some(toml::Value::String(id)) => id.clone(),
+                _ => format!("#{} (no id)", i + 1),
+            };
+            let r = RawRule::deserialize(toml::Value::Table(table)).map_err(|e| PatternError::Invalid {
+                file: file.into(),
+                id,
+                problem: e.message().trim().to_string(),
+            })?;
+            check_rule(file, r)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     check_unique(&rules)?;
     Ok(rules)
 }
@@ -298,8 +316,11 @@ fn check_rule(file: &str, r: RawRule) -> Result<Rule, PatternError> {
     let validator = Validator::from_name(validator_name)
         .ok_or_else(|| bad(format!("unknown validator {validator_name:?} (known: {})", names.join(", "))))?;
     let regex = r.regex.clone().ok_or_else(|| bad("missing `regex`".into()))?;
-    regex_automata::meta::Regex::new(&regex).map_err(|e| bad(format!("regex does not compile: {e}")))?;
-    if regex_automata::meta::Regex::new(&regex).is_ok_and(|re| re.is_match("")) {
+    let compiled = regex_automata::meta::Regex::new(&regex).map_err(|e| {
+        let detail = e.syntax_error().map_or_else(|| e.to_string(), |s| s.to_string());
+        bad(format!("regex does not compile: {detail}"))
+    })?;
+    if compiled.is_match("") {
         return Err(bad("regex matches the empty string".into()));
     }
 
@@ -524,7 +545,14 @@ mod tests {
         assert!(e.to_string().contains("does not compile"));
         let e = parse_rules("z.toml", "[[rule]]\nid='c'\ndescription='d'\nvalidator='email'\nregex='a'\nextra=1")
             .expect_err("bad");
-        assert!(e.to_string().contains("z.toml"));
+        let m = e.to_string();
+        assert!(m.contains("z.toml") && m.contains("\"c\"") && m.contains("unknown field `extra`"), "{m}");
+        let m = err("[[rule]]\nid='d'\ndescription='d'\nvalidator='email'\nregex='a'\npriority='high'");
+        assert!(m.contains("\"d\"") && m.contains("priority") || m.contains("invalid type"), "{m}");
+        let m = err("[[rule]]\ndescription='d'");
+        assert!(m.contains("#1 (no id)") && m.contains("missing field `id`"), "{m}");
+        let m = err("[[rule]]\nid='f'\ndescription='d'\nvalidator='email'\nregex='[0-9'");
+        assert!(m.contains("unclosed character class"), "{m}");
     }
 
     #[test]
