@@ -246,3 +246,16 @@ fn user_kind_with_a_builtin_name_is_that_kind() {
     assert_eq!(out.len(), 1);
     assert_eq!((out[0].kind, &*out[0].rule, out[0].reason.as_str()), (Kind::Email, "intern-mail", "regex"));
 }
+
+#[test]
+fn user_rules_see_text_without_digits() {
+    // The scan skips text without digits, `@` or `:` for the built-in
+    // rules; a user rule may match such text.
+    let src = "[[rule]]\nid = \"kodnamn\"\nkind = \"kodnamn\"\ndescription = \"d\"\nvalidator = \"none\"\n\
+               regex = 'PROJEKT-[A-Z]{4}'\nconfidence = \"high\"\n";
+    let dir = tree(&[("rules/k.toml", src), ("data/a.txt", "Se PROJEKT-ABCD.\n")]);
+    let (code, out, err) = run(dir.path(), &["scan", "data", "--patterns", "rules", "--show-values"]);
+    assert_eq!(code, 1, "{err}");
+    let row = "data/a.txt,,kodnamn,PROJEKT-ABCD,PROJEKT-ABCD,\"line 1, column 4\",high,kodnamn,regex";
+    assert!(out.contains(row), "{out}");
+}

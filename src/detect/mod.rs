@@ -89,6 +89,8 @@ pub struct Engine {
     rules: Vec<Rule>,
     keywords: Keywords,
     today: Date,
+    /// Some rule has a generic validator.
+    generic: bool,
 }
 
 impl Engine {
@@ -153,7 +155,8 @@ impl Engine {
             problem: format!("rules do not compile together: {e}"),
         })?;
         static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
-        Ok(Engine { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), regex, rules, keywords, today })
+        let generic = rules.iter().any(|r| r.validator.is_generic());
+        Ok(Engine { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), regex, rules, keywords, today, generic })
     }
 
     /// The same engine judging dates against `today` instead.
@@ -165,6 +168,13 @@ impl Engine {
     /// The rules, in priority order.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// True if a rule uses a generic validator (a user rule): its regex may
+    /// match text without digits, `@` or `:`, so the scan's cheap skip of
+    /// such text does not apply.
+    pub fn has_generic_rules(&self) -> bool {
+        self.generic
     }
 
     /// The keyword sets.
