@@ -42,6 +42,27 @@ pub enum Command {
     /// Exit status: 0 not found, 1 found, 2 an error or any file that could
     /// not be read (the answer may be incomplete).
     Find(FindArgs),
+    /// List the active rules (built-in, plus --patterns folders): id, kind,
+    /// validator, priority, source file and description, as CSV.
+    ///
+    /// Exit status: 0 rules valid (and with --check every example passes),
+    /// 2 a bad rule file or a failing example.
+    Rules(RulesArgs),
+}
+
+/// Arguments of `snoka rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Add the rules in every *.toml file of DIR, replacing built-in rules
+    /// with the same id (repeatable; a later folder wins).
+    #[arg(long, value_name = "DIR")]
+    pub patterns: Vec<PathBuf>,
+
+    /// Also run every active rule's examples (`examples.match` must be
+    /// found at medium confidence or above, `examples.no_match` not) and
+    /// list the failures on stderr.
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// Arguments of `snoka scan`.
@@ -113,6 +134,12 @@ pub struct ScanArgs {
     /// `tests/fixtures/**`. They are still read, and counted.
     #[arg(long, value_name = "GLOB")]
     pub allow_paths: Vec<String>,
+
+    /// Add the rules in every *.toml file of DIR (see `snoka rules`),
+    /// replacing built-in rules with the same id (repeatable; a later
+    /// folder wins).
+    #[arg(long, value_name = "DIR")]
+    pub patterns: Vec<PathBuf>,
 
     /// Walking, limits and messages.
     #[command(flatten)]

@@ -55,6 +55,7 @@ pub struct ScanConfig {
     fail_on: Option<Vec<String>>,
     allow_values: Option<PathBuf>,
     allow_paths: Option<Vec<String>>,
+    patterns: Option<Vec<PathBuf>>,
     threads: Option<usize>,
     follow: Option<bool>,
     respect_gitignore: Option<bool>,
@@ -144,6 +145,9 @@ fn merge(args: &mut ScanArgs, m: &ArgMatches, c: ScanConfig, base: &Path) -> Res
     }
     if let Some(v) = c.allow_paths.filter(|_| unset("allow_paths")) {
         args.allow_paths = v;
+    }
+    if let Some(v) = c.patterns.filter(|_| unset("patterns")) {
+        args.patterns = v.into_iter().map(rel).collect();
     }
     let run = &mut args.run;
     if let Some(v) = c.threads.filter(|_| unset("threads")) {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::{CommandFactory, FromArgMatches};
 
-use snoka::cli::{Cli, Command, FindArgs, RunArgs, ScanArgs};
+use snoka::cli::{Cli, Command, FindArgs, RulesArgs, RunArgs, ScanArgs};
 use snoka::detect::date::Date;
 use snoka::exit::Exit;
 use snoka::extract::Limits;
@@ -43,6 +43,7 @@ fn main() -> ExitCode {
         }
         Command::Find(args) => run_find(args),
         Command::Merge(args) => run_merge(args),
+        Command::Rules(args) => run_rules(args),
     };
     match result {
         Ok(exit) => exit.into(),
@@ -55,7 +56,7 @@ fn main() -> ExitCode {
 
 fn run_scan(args: ScanArgs) -> Result<Exit> {
     let start = Instant::now();
-    let engine = Engine::builtin().context("loading built-in rules")?;
+    let engine = Engine::with_patterns(&args.patterns).context("loading rules")?;
     let mut opts = scan_options(&args.run);
     opts.min_confidence = args.min_confidence;
     opts.kinds = args.kinds.clone();
@@ -125,6 +126,36 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
         nothing_walked_hint(&summary);
     }
     Ok(Exit::failing_on(&summary, &args.fail_on))
+}
+
+/// `snoka rules`: the active rules as CSV on stdout; with --check, example
+/// failures on stderr and exit 2.
+fn run_rules(args: RulesArgs) -> Result<Exit> {
+    let engine = Engine::with_patterns(&args.patterns).context("loading rules")?;
+    let write = |w: &mut dyn Write| -> Result<(), ReportError> {
+        let mut out = csv::Writer::from_writer(w);
+        out.write_record(["id", "kind", "validator", "priority", "source", "description"])?;
+        for r in engine.rules() {
+            let priority = r.priority.to_string();
+            out.write_record([&*r.id, &r.kind_names(), r.validator.as_str(), &priority, &r.file, &r.description])?;
+        }
+        out.flush()?;
+        Ok(())
+    };
+    write_report(None, write)?;
+    if args.check {
+        let failures = engine.check_examples();
+        for f in &failures {
+            eprintln!("snoka: {f}");
+        }
+        if !failures.is_empty() {
+            eprintln!("snoka: {} examples failed", failures.len());
+            return Ok(Exit::Error);
+        }
+        let n: usize = engine.rules().iter().map(|r| r.examples.matches.len() + r.examples.no_match.len()).sum();
+        eprintln!("snoka: {} rules, {n} examples passed", engine.rules().len());
+    }
+    Ok(Exit::Clean)
 }
 
 fn run_find(args: FindArgs) -> Result<Exit> {

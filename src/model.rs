@@ -11,8 +11,12 @@ use serde::Serialize;
 ///
 /// The string forms (`personnummer`, `cpr`, ...) are what reports print in the
 /// `kind` column and what `--kinds` accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
+///
+/// [`Kind::Custom`] carries the kind name of a user rule (`iban`,
+/// `fodselsnummer`, loaded with `--patterns`). The name is interned once per
+/// distinct kind ([`Kind::custom`]), so `Kind` stays `Copy` and every report
+/// prints it through [`Kind::as_str`] like a built-in kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
 pub enum Kind {
     /// Swedish personnummer (personal identity number).
     Personnummer,
@@ -32,6 +36,10 @@ pub enum Kind {
     /// apart from an identifier match).
     #[value(skip)]
     Name,
+    /// A kind named by a user rule (`kind = "iban"` in a rule file). Made
+    /// with [`Kind::custom`]; never one of the built-in names.
+    #[value(skip)]
+    Custom(&'static str),
 }
 
 impl Kind {
@@ -58,12 +66,37 @@ impl Kind {
             Kind::Ipv6 => "ipv6",
             Kind::Phone => "phone",
             Kind::Name => "name",
+            Kind::Custom(name) => name,
         }
     }
 
-    /// Parses a report name back into a kind.
+    /// Parses a report name back into a built-in kind.
     pub fn from_name(name: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// The kind called `name`: a built-in kind if there is one of that
+    /// name, else a [`Kind::Custom`] with the name interned (each distinct
+    /// name is allocated once for the life of the process, so building
+    /// engines repeatedly does not grow memory).
+    pub fn custom(name: &str) -> Kind {
+        if let Some(k) = Kind::from_name(name) {
+            return k;
+        }
+        static NAMES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+        let mut names = NAMES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(&n) = names.iter().find(|&&n| n == name) {
+            return Kind::Custom(n);
+        }
+        let n: &'static str = Box::leak(name.to_owned().into_boxed_str());
+        names.push(n);
+        Kind::Custom(n)
+    }
+}
+
+impl Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 

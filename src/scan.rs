@@ -593,7 +593,7 @@ fn find_located(
     dets: &mut Vec<Detection>,
     out: &mut Vec<Finding>,
 ) {
-    if !might_hold_value(text) {
+    if !engine.has_generic_rules() && !might_hold_value(text) {
         return;
     }
     let mut joined = JOINED.with(|j| std::mem::take(&mut *j.borrow_mut()));
@@ -647,7 +647,8 @@ thread_local! {
     static JOINED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
-/// False when `text` cannot hold any value snoka detects: every kind needs
+/// False when `text` cannot hold any value the built-in validators accept
+/// (user rules with generic validators may match anything): every kind needs
 /// an ASCII digit, a full-width digit (lead byte 0xEF), an `@` or a `:`
 /// (an IPv6 address of letters only). A cheap skip for the many short
 /// cells and paragraphs without any.

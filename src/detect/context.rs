@@ -47,6 +47,11 @@ pub enum Set {
     LangSv,
     /// Danish function words.
     LangDa,
+    /// A user rule's own keywords (`keywords` in a rule file); each such
+    /// rule has its own [`Keywords`] ([`Keywords::for_rule`]).
+    Rule,
+    /// A user rule's own negative keywords (`negative_keywords`).
+    RuleNegative,
 }
 
 impl Set {
@@ -200,6 +205,47 @@ impl Keywords {
             .build(keywords.iter().map(|k| k.text.as_str()))
             .map_err(|e| PatternError::Parse { file: file.into(), message: e.to_string() })?;
         Ok(Keywords { ac, keywords, role_local_parts })
+    }
+
+    /// The keywords of one user rule: `positive` in [`Set::Rule`],
+    /// `negative` in [`Set::RuleNegative`], matched like the built-in sets
+    /// (`match = "auto"`). `file` and `id` name the rule in errors.
+    pub fn for_rule(file: &str, id: &str, positive: &[String], negative: &[String]) -> Result<Keywords, PatternError> {
+        let mut keywords: Vec<Keyword> = Vec::new();
+        for (set, words) in [(Set::Rule, positive), (Set::RuleNegative, negative)] {
+            for word in words {
+                if word.trim().is_empty() || *word != word.to_lowercase() {
+                    return Err(PatternError::Invalid {
+                        file: file.into(),
+                        id: id.into(),
+                        problem: format!("keyword {word:?} must be non-empty and lower-case"),
+                    });
+                }
+                if let Some(k) = keywords.iter_mut().find(|k| k.text == *word) {
+                    if !k.sets.contains(&(set, Mode::Auto)) {
+                        k.sets.push((set, Mode::Auto));
+                    }
+                } else {
+                    keywords.push(Keyword { text: word.clone(), sets: vec![(set, Mode::Auto)] });
+                }
+            }
+        }
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .ascii_case_insensitive(true)
+            .build(keywords.iter().map(|k| k.text.as_str()))
+            .map_err(|e| PatternError::Invalid { file: file.into(), id: id.into(), problem: e.to_string() })?;
+        Ok(Keywords { ac, keywords, role_local_parts: Vec::new() })
+    }
+
+    /// Number of distinct keywords.
+    pub fn len(&self) -> usize {
+        self.keywords.len()
+    }
+
+    /// True if there are no keywords.
+    pub fn is_empty(&self) -> bool {
+        self.keywords.is_empty()
     }
 
     /// The text of keyword `i`, as shown in reason codes.

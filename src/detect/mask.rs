@@ -21,6 +21,10 @@ pub enum Mask {
     },
     /// Keep the first two octets (`81.226.x.x`).
     Ipv4,
+    /// User rules' kinds: keep the first three fifths of the letters and
+    /// digits, at most six (a birth date, a country and bank code), replace the others
+    /// with `X`, keep separators (`SE45 50XX XXXX ...`, `131052-XXXX`).
+    Alnum,
     /// Keep the first three groups as written, hide the hex digits after
     /// them (`2a00:1450:4001:XXX::XXXX`).
     Ipv6,
@@ -34,6 +38,7 @@ impl Mask {
             Mask::Digits { keep_first, keep_last } => digits(s, keep_first.into(), keep_last.into(), false),
             Mask::Email => email(s),
             Mask::Ipv4 => ipv4(s),
+            Mask::Alnum => alnum(s),
             Mask::Ipv6 => ipv6(s),
         }
     }
@@ -56,6 +61,21 @@ fn digits(s: &str, first: usize, last: usize, only_last: bool) -> String {
                 seen > first && seen <= total.saturating_sub(last)
             };
             if hide { 'X' } else { c }
+        })
+        .collect()
+}
+
+fn alnum(s: &str) -> String {
+    let total = s.chars().filter(|c| c.is_alphanumeric()).count();
+    let keep = (total * 3 / 5).min(6);
+    let mut seen = 0;
+    s.chars()
+        .map(|c| {
+            if !c.is_alphanumeric() {
+                return c;
+            }
+            seen += 1;
+            if seen > keep { 'X' } else { c }
         })
         .collect()
 }
@@ -137,6 +157,13 @@ mod tests {
         assert_eq!(m.apply("+46701234567"), "+4670XXXXX67");
         let m = Mask::Digits { keep_first: 3, keep_last: 2 };
         assert_eq!(m.apply("070-123 45 67"), "070-XXX XX 67");
+    }
+
+    #[test]
+    fn user_kinds() {
+        assert_eq!(Mask::Alnum.apply("SE45 5000 0000 0583 9825 7466"), "SE45 50XX XXXX XXXX XXXX XXXX");
+        assert_eq!(Mask::Alnum.apply("131052-308T"), "131052-XXXX");
+        assert_eq!(Mask::Alnum.apply("K1"), "KX");
     }
 
     #[test]

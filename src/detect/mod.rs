@@ -22,6 +22,7 @@ pub mod context;
 pub mod cpr;
 pub mod date;
 pub mod email;
+pub mod generic;
 pub mod ip;
 pub mod mask;
 pub mod national_id;
@@ -88,6 +89,8 @@ pub struct Engine {
     rules: Vec<Rule>,
     keywords: Keywords,
     today: Date,
+    /// Some rule has a generic validator.
+    generic: bool,
 }
 
 impl Engine {
@@ -95,6 +98,50 @@ impl Engine {
     /// against today's date.
     pub fn builtin() -> Result<Engine, PatternError> {
         Engine::new(pattern::builtin_rules()?, builtin_keywords()?, Date::today())
+    }
+
+    /// The engine with the built-in rules, and the rules of each folder in
+    /// `dirs` added or replacing built-in ones by id (see
+    /// [`pattern::load_rules`]).
+    pub fn with_patterns(dirs: &[impl AsRef<std::path::Path>]) -> Result<Engine, PatternError> {
+        Engine::new(pattern::load_rules(dirs)?, builtin_keywords()?, Date::today())
+    }
+
+    /// Runs every example of every rule through this engine: a `match`
+    /// example must yield a finding of that rule at medium confidence or
+    /// above, a `no_match` example none. Returns one line per failure
+    /// (`file: rule "id": ...`); empty when all pass.
+    pub fn check_examples(&self) -> Vec<String> {
+        let mut failures = Vec::new();
+        let hits = |text: &str| {
+            let mut out = Vec::new();
+            self.detect(text, &mut out);
+            out.retain(|d| crate::model::Confidence::from_score(d.score) >= crate::model::Confidence::Medium);
+            out
+        };
+        for rule in &self.rules {
+            for text in &rule.examples.matches {
+                let out = hits(text);
+                if !out.iter().any(|d| d.rule == rule.id) {
+                    let got: Vec<String> = out.iter().map(|d| format!("{} ({})", d.rule, d.kind)).collect();
+                    failures.push(format!(
+                        "{}: rule {:?}: match example {text:?} not found (found: {})",
+                        rule.file,
+                        rule.id,
+                        if got.is_empty() { "nothing".to_string() } else { got.join(", ") }
+                    ));
+                }
+            }
+            for text in &rule.examples.no_match {
+                if let Some(d) = hits(text).iter().find(|d| d.rule == rule.id) {
+                    failures.push(format!(
+                        "{}: rule {:?}: no_match example {text:?} was found ({}, score {:.2})",
+                        rule.file, rule.id, d.kind, d.score
+                    ));
+                }
+            }
+        }
+        failures
     }
 
     /// An engine from checked rules (in priority order) and keywords.
@@ -108,7 +155,8 @@ impl Engine {
             problem: format!("rules do not compile together: {e}"),
         })?;
         static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
-        Ok(Engine { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), regex, rules, keywords, today })
+        let generic = rules.iter().any(|r| r.validator.is_generic());
+        Ok(Engine { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), regex, rules, keywords, today, generic })
     }
 
     /// The same engine judging dates against `today` instead.
@@ -120,6 +168,13 @@ impl Engine {
     /// The rules, in priority order.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// True if a rule uses a generic validator (a user rule): its regex may
+    /// match text without digits, `@` or `:`, so the scan's cheap skip of
+    /// such text does not apply.
+    pub fn has_generic_rules(&self) -> bool {
+        self.generic
     }
 
     /// The keyword sets.
@@ -231,6 +286,9 @@ impl Engine {
             Validator::Ipv4 => ip::validate_v4(self, hay, span, rule, out),
             Validator::Ipv6 => ip::validate_v6(self, hay, span, rule, out),
             Validator::Phone => phone::validate(self, hay, span, rule, out),
+            Validator::None | Validator::Luhn | Validator::Mod11 | Validator::Mod97 | Validator::Hetu => {
+                generic::validate(self, hay, span, rule, out)
+            }
         }
     }
 }

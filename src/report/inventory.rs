@@ -94,7 +94,9 @@ fn column(kind: Kind) -> Option<usize> {
         Kind::Email => Some(3),
         Kind::Ipv4 | Kind::Ipv6 => Some(4),
         Kind::Phone => Some(5),
-        Kind::Name => None,
+        // Names are find's; kinds of user rules (`--patterns`) have no
+        // column yet.
+        Kind::Name | Kind::Custom(_) => None,
     }
 }
 
