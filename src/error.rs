@@ -66,6 +66,9 @@ pub enum ExtractError {
     /// The file took longer than `--file-timeout`.
     #[error("timeout after {0} s")]
     Timeout(u64),
+    /// The scan was interrupted (Ctrl-C, SIGTERM) while this file was read.
+    #[error("interrupted while being read")]
+    Interrupted,
 }
 
 impl ExtractError {

@@ -31,6 +31,18 @@ fn main() -> ExitCode {
         let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         eprintln!("snoka: internal error{at} (details withheld: they may contain scanned data)");
     }));
+    // Ctrl-C or SIGTERM: finish cleanly with what is complete; a second
+    // one quits at once (the report file is then not written at all).
+    let handler = ctrlc::set_handler(|| {
+        if snoka::scan::stop_requested() {
+            std::process::exit(130);
+        }
+        snoka::scan::request_stop();
+        eprintln!("snoka: stopping; the report will list what was complete (again to quit at once)");
+    });
+    if let Err(e) = handler {
+        eprintln!("snoka: warning: cannot handle Ctrl-C ({e}); an interrupted scan writes no report");
+    }
     let matches = Cli::command().get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
@@ -90,7 +102,7 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
     }
     allow.apply(&mut reports, &mut suppressed);
     let mut accepted_failed = 0;
-    if let Some(path) = &args.write_baseline {
+    if let Some(path) = args.write_baseline.as_ref().filter(|_| !snoka::scan::stop_requested()) {
         // Keep the key of the baseline being replaced, so that what stayed
         // keeps its fingerprint and the diff shows only what changed.
         let old = baseline.clone().or_else(|| {
@@ -125,7 +137,22 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
         eprintln!("snoka: {summary}");
         nothing_walked_hint(&summary);
     }
+    if snoka::scan::stop_requested() {
+        return Ok(interrupted(&reports));
+    }
     Ok(Exit::failing_on(&summary, &args.fail_on))
+}
+
+/// Says how much of an interrupted run is in its report; exit 2.
+fn interrupted(reports: &[FileReport]) -> Exit {
+    let not_started =
+        reports.iter().filter(|r| matches!(&r.status, FileStatus::Skipped(w) if w == snoka::scan::NOT_STARTED)).count();
+    let cut =
+        reports.iter().filter(|r| matches!(&r.status, FileStatus::Failed(w) if w.starts_with("interrupted"))).count();
+    eprintln!(
+        "snoka: interrupted: the report is complete for the files read; {not_started} files were not read and {cut} not finished (listed as skipped/failed with --errors)"
+    );
+    Exit::Error
 }
 
 /// `snoka rules`: the active rules as CSV on stdout; with --check, example
@@ -229,6 +256,9 @@ fn run_find(args: FindArgs) -> Result<Exit> {
         }
         eprintln!("snoka: {summary}");
         nothing_walked_hint(&summary);
+    }
+    if snoka::scan::stop_requested() {
+        return Ok(interrupted(&reports));
     }
     if copy_failed {
         return Ok(Exit::Error);

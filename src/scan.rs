@@ -21,6 +21,24 @@ use crate::extract::{self, Format, Limits, LineCursor, Sink};
 use crate::model::{Confidence, FileReport, FileStatus, Finding, Kind, Location};
 use crate::walk::{FileJob, WalkItem};
 
+static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Asks every running scan in this process to stop soon: files not yet
+/// started are reported as skipped (`interrupted`), files being read stop
+/// at their next checkpoint and are reported as failed. Called from the
+/// Ctrl-C / SIGTERM handler; the reports of finished files stay complete.
+pub fn request_stop() {
+    STOP.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// True once [`request_stop`] was called.
+pub fn stop_requested() -> bool {
+    STOP.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The reason given to files never started because the scan was stopped.
+pub const NOT_STARTED: &str = "interrupted before it was read";
+
 /// What to keep from a scan, and the limits it runs under.
 #[derive(Clone, Debug)]
 pub struct ScanOptions {
@@ -159,6 +177,9 @@ pub fn scan_with(items: Vec<WalkItem>, search: &dyn Search, opts: &ScanOptions) 
         .into_par_iter()
         .progress_with(pb.clone())
         .flat_map_iter(|item| match item {
+            WalkItem::File(job) if stop_requested() => {
+                vec![report(&job.path, FileStatus::Skipped(NOT_STARTED.into()), 0)]
+            }
             WalkItem::File(job) => scan_file_with(&job, search, opts),
             WalkItem::Skipped { path, reason } => named(&path, FileStatus::Skipped(reason), search),
             WalkItem::Failed { path, message } => named(&path, FileStatus::Failed(message), search),
@@ -368,6 +389,9 @@ impl FileScan<'_> {
         self.calls = self.calls.wrapping_add(1);
         if self.calls % 64 != 1 && !self.expired {
             return Ok(());
+        }
+        if stop_requested() {
+            return Err(ExtractError::Interrupted);
         }
         if self.expired || Instant::now() > self.deadline {
             self.expired = true;

@@ -170,3 +170,44 @@ fn no_output_holds_an_unmasked_value() {
         }
     }
 }
+
+/// Ctrl-C (SIGINT) stops a long scan promptly; the report written is
+/// complete CSV for the files that were read, the rest are listed, and the
+/// exit status is 2.
+#[cfg(unix)]
+#[test]
+fn interrupted_scan_writes_a_complete_report_of_what_it_read() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let share = tmp.path().join("share");
+    std::fs::create_dir(&share).expect("mkdir");
+    let filler = "Ingen persondata på den här raden, bara text och siffror 12 34.\n".repeat(4000);
+    for i in 0..400 {
+        std::fs::write(share.join(format!("f{i:03}.txt")), format!("Personnummer: 811218-9876\n{filler}"))
+            .expect("write");
+    }
+    let bin = assert_cmd::cargo::cargo_bin("snoka");
+    let mut child = std::process::Command::new(bin)
+        .current_dir(tmp.path())
+        .args(["scan", "share", "-j1", "-o", "out.csv", "--errors", "errors.csv"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(400));
+    let pid = i32::try_from(child.id()).expect("pid");
+    // SAFETY: sending a signal to our own child process.
+    let sent = unsafe { libc::kill(pid, libc::SIGINT) };
+    assert_eq!(sent, 0);
+    let started = std::time::Instant::now();
+    let out = child.wait_with_output().expect("wait");
+    assert!(started.elapsed() < Duration::from_secs(30), "stops promptly");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let report = std::fs::read_to_string(tmp.path().join("out.csv")).expect("report written");
+    let mut rows = csv::Reader::from_reader(report.as_bytes());
+    let n = rows.records().map(|r| r.expect("complete CSV row")).count();
+    let errors = std::fs::read_to_string(tmp.path().join("errors.csv")).expect("errors");
+    let not_read = errors.lines().filter(|l| l.contains("interrupted")).count();
+    assert!(not_read > 0, "some files were not read: {errors}");
+    assert!(n + not_read >= 399 && n < 400, "{n} found, {not_read} listed");
+}
