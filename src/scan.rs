@@ -12,7 +12,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::time::Instant;
 
-use indicatif::{ParallelProgressIterator, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::detect::{Detection, Engine};
@@ -172,17 +172,31 @@ pub fn scan(items: Vec<WalkItem>, engine: &Engine, opts: &ScanOptions) -> Vec<Fi
 
 /// [`scan`] with any [`Search`].
 pub fn scan_with(items: Vec<WalkItem>, search: &dyn Search, opts: &ScanOptions) -> Vec<FileReport> {
-    let pb = progress_bar(items.len() as u64, opts.progress);
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let total_bytes: u64 = items.iter().map(|i| if let WalkItem::File(job) = i { job.size } else { 0 }).sum();
+    let total_files = items.len();
+    let pb = progress_bar(total_bytes, opts.progress);
+    let (done, failed) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let mut reports: Vec<FileReport> = items
         .into_par_iter()
-        .progress_with(pb.clone())
-        .flat_map_iter(|item| match item {
-            WalkItem::File(job) if stop_requested() => {
-                vec![report(&job.path, FileStatus::Skipped(NOT_STARTED.into()), 0)]
+        .flat_map_iter(|item| {
+            let size = if let WalkItem::File(job) = &item { job.size } else { 0 };
+            let out = match item {
+                WalkItem::File(job) if stop_requested() => {
+                    vec![report(&job.path, FileStatus::Skipped(NOT_STARTED.into()), 0)]
+                }
+                WalkItem::File(job) => scan_file_with(&job, search, opts),
+                WalkItem::Skipped { path, reason } => named(&path, FileStatus::Skipped(reason), search),
+                WalkItem::Failed { path, message } => named(&path, FileStatus::Failed(message), search),
+            };
+            if !pb.is_hidden() {
+                let bad = out.iter().filter(|r| matches!(r.status, FileStatus::Failed(_))).count();
+                let f = failed.fetch_add(bad, Ordering::Relaxed) + bad;
+                let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+                pb.inc(size);
+                pb.set_message(format!("{d}/{total_files} files, {f} failed"));
             }
-            WalkItem::File(job) => scan_file_with(&job, search, opts),
-            WalkItem::Skipped { path, reason } => named(&path, FileStatus::Skipped(reason), search),
-            WalkItem::Failed { path, message } => named(&path, FileStatus::Failed(message), search),
+            out
         })
         .collect();
     pb.finish_and_clear();
@@ -203,9 +217,11 @@ fn progress_bar(len: u64, enabled: bool) -> ProgressBar {
     if !enabled {
         return ProgressBar::hidden();
     }
+    // Drawn only when stderr is a terminal (indicatif hides it otherwise).
     let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {pos}/{len} files [{elapsed_precise}] {wide_bar} {eta}")
-    {
+    let template =
+        "{spinner} {bytes}/{total_bytes} {binary_bytes_per_sec} [{elapsed_precise}, ETA {eta}] {wide_bar} {msg}";
+    if let Ok(style) = ProgressStyle::with_template(template) {
         pb.set_style(style);
     }
     pb
