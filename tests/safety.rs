@@ -215,3 +215,33 @@ fn interrupted_scan_writes_a_complete_report_of_what_it_read() {
     assert!(not_read > 0, "some files were not read: {errors}");
     assert!(n + not_read >= 399 && n < 400, "{n} found, {not_read} listed");
 }
+
+/// A full disk while writing the report: a clear error, exit 2, and no
+/// partial report left behind (`/dev/full` fails every write).
+#[cfg(target_os = "linux")]
+#[test]
+fn full_disk_is_a_clear_error() {
+    if !Path::new("/dev/full").exists() {
+        eprintln!("skipping: no /dev/full");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = snoka().current_dir(root).args(["scan", "samples/sv", "-q", "-o", "/dev/full"]).output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("/dev/full") && stderr.contains("No space left"), "{stderr}");
+}
+
+/// A configuration file that cannot be read is named in a clear error.
+#[test]
+fn unreadable_config_is_a_clear_error() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = snoka()
+        .current_dir(root)
+        .args(["scan", "samples/sv", "--config", "no-such-snoka.toml"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("no-such-snoka.toml") && stderr.contains("No such file"), "{stderr}");
+}
