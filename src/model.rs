@@ -224,6 +224,12 @@ pub enum Location {
         /// The header's name as the mail writes it.
         name: String,
     },
+    /// A run of text inside a binary file, by its byte offset: `byte
+    /// offset 1024` (`snoka find` reads binary files' text strings).
+    Offset {
+        /// 0-based offset of the run's first byte.
+        offset: u64,
+    },
     /// A line of an e-mail body: `body 1, line 3` (bodies numbered from 1
     /// in the order the message lists them).
     Body {
@@ -282,6 +288,7 @@ impl fmt::Display for Location {
             Location::Header { name } => write!(f, "header {name}"),
             Location::Body { body, line } => write!(f, "body {body}, line {line}"),
             Location::FileName => f.write_str("file name"),
+            Location::Offset { offset } => write!(f, "byte offset {offset}"),
         }
     }
 }

@@ -85,6 +85,13 @@ pub trait Search: Sync {
     /// Appends to `out` what is found in a file's path as walked or a
     /// member's name, located at [`Location::FileName`]. Nothing by default.
     fn search_name(&self, _name: &str, _out: &mut Vec<Finding>) {}
+
+    /// True to search the text strings of binary files (runs of printable
+    /// text, as `strings` prints them). False by default: `scan` skips
+    /// binary files; `find` looks for a subject in them too.
+    fn search_binary(&self) -> bool {
+        false
+    }
 }
 
 /// The detectors of an [`Engine`], keeping findings that pass the options'
@@ -389,13 +396,70 @@ impl FileScan<'_> {
         if let Format::Binary(what) = format {
             let why = if what == "binary" { "binary".to_string() } else { format!("binary ({what})") };
             self.current.status = FileStatus::Skipped(why);
+            self.strings(bytes);
             return;
         }
         if let Err(e) = extract::extract(format, name, bytes, self) {
             self.current.status = match e {
-                ExtractError::Unsupported(what) if what == "binary" => FileStatus::Skipped(what),
+                ExtractError::Unsupported(what) if what == "binary" => {
+                    self.strings(bytes);
+                    FileStatus::Skipped(what)
+                }
                 e => e.status(),
             };
+        }
+    }
+
+    /// For a [`Search`] that wants them, searches the text strings of a
+    /// binary file: runs of at least [`MIN_STRING`] printable characters
+    /// (ASCII or UTF-8), each located by its byte offset. The file stays
+    /// `skipped: binary`; its reason says that only strings were read.
+    fn strings(&mut self, bytes: &[u8]) {
+        if !self.search.search_binary() {
+            return;
+        }
+        let mut i = 0;
+        while i < bytes.len() {
+            let start = i;
+            let mut chars = 0;
+            while i < bytes.len() {
+                let b = bytes[i];
+                let len = if (0x20..0x7F).contains(&b) || b == b'\t' {
+                    1
+                } else if b >= 0xC2 {
+                    let n = if b >= 0xF0 {
+                        4
+                    } else if b >= 0xE0 {
+                        3
+                    } else {
+                        2
+                    };
+                    match bytes.get(i..i + n).map(std::str::from_utf8) {
+                        Some(Ok(_)) => n,
+                        _ => 0,
+                    }
+                } else {
+                    0
+                };
+                if len == 0 {
+                    break;
+                }
+                i += len;
+                chars += 1;
+            }
+            if chars >= MIN_STRING {
+                if self.check_time().is_err() {
+                    return;
+                }
+                if let Ok(text) = std::str::from_utf8(&bytes[start..i]) {
+                    let at = Location::Offset { offset: start as u64 };
+                    self.search.search(&at, "", text, &mut self.current.findings);
+                }
+            }
+            i = i.max(start + 1);
+        }
+        if let FileStatus::Skipped(why) = &mut self.current.status {
+            why.push_str("; its text strings were searched");
         }
     }
 
@@ -491,6 +555,9 @@ impl FileScan<'_> {
 /// a file with more is a register whose every row is personal data, and
 /// listing it is more useful than holding gigabytes of rows.
 pub const MAX_FINDINGS: usize = 500_000;
+
+/// Shortest run of printable characters searched in a binary file.
+const MIN_STRING: usize = 6;
 
 /// Longest member name kept, in characters.
 const MAX_MEMBER_NAME: usize = 512;

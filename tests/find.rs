@@ -241,3 +241,21 @@ fn copy_to_builds_an_access_package() {
     assert_eq!(code, 2, "an existing package is never overwritten");
     assert!(err.contains("not empty"), "{err}");
 }
+
+#[test]
+fn binary_files_are_searched_for_text_strings() {
+    let mut dump = vec![0u8; 100];
+    dump.extend_from_slice(b"kontakt: anna.l@example.com\x00\x01\x02");
+    dump.extend_from_slice(&[0xFF; 50]);
+    dump.extend_from_slice("Östen 811218-9876\0".as_bytes());
+    let dir = tree(&[("dump.bin", &dump)]);
+    std::fs::write(dir.path().join("anna.toml"), ANNA_TOML).expect("write");
+    let (code, out, err) = find(dir.path(), &[".", "--subject", "anna.toml", "--show-values", "-q"]);
+    assert_eq!(code, 1, "{err}");
+    let rows = rows(&out);
+    let got: Vec<(&str, &str)> = rows.iter().map(|r| (r[3].as_str(), r[5].as_str())).collect();
+    assert_eq!(got, vec![("email", "byte offset 100"), ("personnummer", "byte offset 180")], "{out}");
+    // scan still skips binary files whole.
+    let out = snoka().current_dir(dir.path()).args(["scan", "dump.bin", "-q"]).output().expect("runs");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+}

@@ -424,6 +424,10 @@ impl Search for SubjectIndex {
         }
     }
 
+    fn search_binary(&self) -> bool {
+        true
+    }
+
     fn search_name(&self, name: &str, out: &mut Vec<Finding>) {
         let name = self.searched_name(name);
         let hits = self.hits(name);
