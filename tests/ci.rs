@@ -5,12 +5,10 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
-use tempfile::TempDir;
+mod common;
 
-fn snoka() -> Command {
-    Command::cargo_bin("snoka").expect("binary builds")
-}
+use common::{copy_tree, snoka};
+use tempfile::TempDir;
 
 fn tree(files: &[(&str, &str)]) -> TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -125,19 +123,6 @@ fn snoka_toml_is_read_and_the_command_line_wins() {
     let (code, _, err) = scan(dir.path(), &["data"]);
     assert_eq!(code, 2);
     assert!(err.contains("snoka.toml") && err.contains("min_confidence"), "{err}");
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 /// The nightly job of docs/ci.md, on a copy of `samples/`: it passes with

@@ -7,25 +7,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use assert_cmd::Command;
+mod common;
+
+use common::{copy_tree, snoka};
 use sha2::{Digest, Sha256};
-
-fn snoka() -> Command {
-    Command::cargo_bin("snoka").expect("binary builds")
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
 
 /// (SHA-256, size, mtime, atime) of every file under `dir`.
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (String, u64, SystemTime, SystemTime)> {
