@@ -44,14 +44,20 @@ impl Mask {
     }
 }
 
+/// True for an ASCII digit or a full-width one (U+FF10..U+FF19): the value
+/// is masked as written, and detection reads full-width digits as digits.
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || ('\u{FF10}'..='\u{FF19}').contains(&c)
+}
+
 /// With `only_last`, masks the last `n` digits; otherwise keeps `first`
 /// leading and `last` trailing digits and masks the rest.
 fn digits(s: &str, first: usize, last: usize, only_last: bool) -> String {
-    let total = s.chars().filter(char::is_ascii_digit).count();
+    let total = s.chars().filter(|&c| is_digit(c)).count();
     let mut seen = 0;
     s.chars()
         .map(|c| {
-            if !c.is_ascii_digit() {
+            if !is_digit(c) {
                 return c;
             }
             seen += 1;
@@ -127,7 +133,7 @@ fn ipv6(s: &str) -> String {
                 hide = false;
                 colons = -100;
             }
-            if hide && c.is_ascii_hexdigit() { 'X' } else { c }
+            if hide && (c.is_ascii_hexdigit() || is_digit(c)) { 'X' } else { c }
         })
         .collect()
 }
@@ -157,6 +163,16 @@ mod tests {
         assert_eq!(m.apply("+46701234567"), "+4670XXXXX67");
         let m = Mask::Digits { keep_first: 3, keep_last: 2 };
         assert_eq!(m.apply("070-123 45 67"), "070-XXX XX 67");
+    }
+
+    #[test]
+    fn full_width_digits_are_masked() {
+        // Found after normalisation, masked as written: full-width digits
+        // must be hidden like ASCII ones (found by tests/properties.rs).
+        assert_eq!(Mask::LastDigits(4).apply("８１１２１８-９８７６"), "８１１２１８-XXXX");
+        let m = Mask::Digits { keep_first: 4, keep_last: 2 };
+        assert_eq!(m.apply("+４６ ７０ １７４ ０６ ０５"), "+４６ ７０ XXX XX ０５");
+        assert_eq!(Mask::Ipv6.apply("2a00:1450:4001:８１b::２００e"), "2a00:1450:4001:XXX::XXXX");
     }
 
     #[test]
