@@ -599,6 +599,11 @@ fn context(text: &str, current: usize, all: &[(Range<usize>, &str)], n: usize, s
     out
 }
 
+/// An ASCII or full-width digit (both are read as digits by the detectors).
+fn is_digit(c: char) -> bool {
+    c.is_ascii_digit() || ('\u{FF10}'..='\u{FF19}').contains(&c)
+}
+
 /// Masks digit runs of six or more digits (separators allowed) and the
 /// local part of anything shaped like an address.
 fn mask_context(s: &str) -> String {
@@ -606,7 +611,7 @@ fn mask_context(s: &str) -> String {
     let mut out = chars.clone();
     let mut i = 0;
     while i < chars.len() {
-        if !chars[i].is_ascii_digit() {
+        if !is_digit(chars[i]) {
             i += 1;
             continue;
         }
@@ -614,11 +619,11 @@ fn mask_context(s: &str) -> String {
         let mut digits = 0;
         let mut end = i;
         while end < chars.len() {
-            if chars[end].is_ascii_digit() {
+            if is_digit(chars[end]) {
                 digits += 1;
                 end += 1;
             } else if matches!(chars[end], ' ' | '-' | '.' | '/' | '+')
-                && chars.get(end + 1).is_some_and(char::is_ascii_digit)
+                && chars.get(end + 1).is_some_and(|c| is_digit(*c))
             {
                 end += 1;
             } else {
@@ -627,7 +632,7 @@ fn mask_context(s: &str) -> String {
         }
         if digits >= 6 {
             for c in &mut out[start..end] {
-                if c.is_ascii_digit() {
+                if is_digit(*c) {
                     *c = 'X';
                 }
             }
@@ -835,5 +840,7 @@ mod tests {
         let c = email.context.as_deref().expect("context");
         assert!(c.contains("XXXXXX-XXXX") && c.contains("«a***@exempel.se»"), "{c}");
         assert!(!c.contains("4725"), "{c}");
+        // Full-width digits around a match are masked like ASCII ones.
+        assert_eq!(mask_context("pnr ４６０７０５-４７２５"), "pnr XXXXXX-XXXX");
     }
 }
