@@ -259,3 +259,16 @@ fn binary_files_are_searched_for_text_strings() {
     let out = snoka().current_dir(dir.path()).args(["scan", "dump.bin", "-q"]).output().expect("runs");
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
 }
+
+#[test]
+fn first_and_last_name_in_separate_columns() {
+    let dir = tree(&[(
+        "register.csv",
+        "Förnamn;Efternamn;Ort\nAnna;Lindqvist;Växjö\nAnna;Berg;Lindqvist gård\nPer;Lindqvist;Malmö\n".as_bytes(),
+    )]);
+    let (code, out, err) = find(dir.path(), &["register.csv", "--name", "Anna Lindqvist", "--show-values", "-q"]);
+    assert_eq!(code, 1, "{err}");
+    let rows = rows(&out);
+    let got: Vec<(&str, &str, &str)> = rows.iter().map(|r| (r[4].as_str(), r[5].as_str(), r[7].as_str())).collect();
+    assert_eq!(got, vec![("Anna Lindqvist", "row 2, column Efternamn", "name:across-cells")], "{out}");
+}

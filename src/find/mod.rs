@@ -416,11 +416,93 @@ impl SubjectIndex {
     }
 }
 
+thread_local! {
+    /// The table row being read (sheet and row) and the tail of its cells
+    /// so far: a name split over cells (`Förnamn` | `Efternamn`) is found
+    /// across them. Reset at every new file or member.
+    static ROW: std::cell::RefCell<(Option<(String, u64)>, String)> =
+        const { std::cell::RefCell::new((None, String::new())) };
+}
+
+/// The row a cell or CSV field belongs to.
+fn row_of(at: &Location) -> Option<(String, u64)> {
+    match at {
+        Location::Record { row, .. } => Some((String::new(), *row)),
+        Location::Cell { sheet, row, .. } => Some((sheet.clone(), u64::from(*row))),
+        _ => None,
+    }
+}
+
+/// Bytes of earlier cells kept for names across cells.
+const ROW_TAIL: usize = 160;
+
+impl SubjectIndex {
+    /// Names whose parts stand in different cells of one row: reported at
+    /// the cell where the name ends, the cells' text joined by a space.
+    fn names_across_cells(&self, at: &Location, text: &str, out: &mut Vec<Finding>) {
+        let Some(key) = row_of(at) else {
+            ROW.with(|r| r.borrow_mut().0 = None);
+            return;
+        };
+        ROW.with(|r| {
+            let mut r = r.borrow_mut();
+            if r.0.as_ref() != Some(&key) {
+                r.0 = Some(key);
+                r.1.clear();
+            }
+            if !r.1.is_empty() && !text.trim().is_empty() {
+                let before = r.1.len();
+                let joined = format!("{} {}", r.1, text);
+                let mut hits = Vec::new();
+                self.names.find(&joined, &mut hits);
+                for h in hits.into_iter().filter(|h| h.span.start < before && h.span.end > before + 1) {
+                    let score = if h.fuzzy { 0.4 } else { 0.6 };
+                    if Confidence::from_score(score) < self.opts.min_confidence {
+                        continue;
+                    }
+                    let value: String =
+                        joined[h.span.clone()].chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+                    let masked = mask_name(&value);
+                    for &subject in self.names.subjects(h.name) {
+                        let display = self.names.display(h.name);
+                        let shown = if self.opts.show_values { value.clone() } else { masked.clone() };
+                        out.push(Finding {
+                            kind: Kind::Name,
+                            rule: self.rule.clone(),
+                            location: at.clone(),
+                            value: value.clone(),
+                            normalized: display.to_string(),
+                            masked_value: masked.clone(),
+                            masked_normalized: mask_name(display),
+                            score,
+                            reason: if h.fuzzy { "name:fuzzy;across-cells" } else { "name:across-cells" }.to_string(),
+                            subject: Some(subject),
+                            context: (self.opts.context > 0).then(|| format!("«{shown}»")),
+                        });
+                    }
+                }
+            }
+            r.1.push(' ');
+            r.1.push_str(text);
+            if r.1.len() > ROW_TAIL {
+                let mut cut = r.1.len() - ROW_TAIL;
+                while !r.1.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                r.1.drain(..cut);
+            }
+        });
+    }
+}
+
 impl Search for SubjectIndex {
     fn search(&self, at: &Location, _label: &str, text: &str, out: &mut Vec<Finding>) {
         let hits = self.hits(text);
         if !hits.is_empty() {
             self.findings(at, text, hits, out);
+        }
+        if !self.names.is_empty() {
+            self.names_across_cells(at, text, out);
         }
     }
 
@@ -429,6 +511,8 @@ impl Search for SubjectIndex {
     }
 
     fn search_name(&self, name: &str, out: &mut Vec<Finding>) {
+        // A new file or member: no row continues from the last one.
+        ROW.with(|r| r.borrow_mut().0 = None);
         let name = self.searched_name(name);
         let hits = self.hits(name);
         if !hits.is_empty() {
@@ -789,6 +873,39 @@ mod tests {
         let got = found(&ix, "Lindqvist, Anna Maria");
         assert_eq!(got.len(), 1, "overlapping name hits merge: {got:?}");
         assert_eq!(got[0].2, "Lindqvist, Anna Maria");
+    }
+
+    #[test]
+    fn names_split_over_cells_of_one_row() {
+        let ix = index(ANNA);
+        let cell = |row, column: &str| Location::Record { row, column: column.into() };
+        let mut out = Vec::new();
+        ix.search_name("share/kunder.csv", &mut out);
+        for (row, column, text) in [
+            (2, "Förnamn", "Anna"),
+            (2, "Efternamn", "Lindqvist"),
+            (3, "Förnamn", "Anna"),
+            (4, "Efternamn", "Lindqvist"),
+            (5, "Efternamn", "Lindqvist"),
+            (5, "Förnamn", "Anna"),
+        ] {
+            ix.search(&cell(row, column), "", text, &mut out);
+        }
+        let got: Vec<(String, String, String)> =
+            out.iter().map(|f| (f.location.to_string(), f.value.clone(), f.reason.clone())).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("row 2, column Efternamn".into(), "Anna Lindqvist".into(), "name:across-cells".into()),
+                ("row 5, column Förnamn".into(), "Lindqvist Anna".into(), "name:across-cells".into()),
+            ],
+            "rows 3 and 4 do not join"
+        );
+        // A new file starts a new row even with the same row number.
+        let mut next = Vec::new();
+        ix.search_name("share/other.csv", &mut next);
+        ix.search(&cell(5, "Efternamn"), "", "Lindqvist", &mut next);
+        assert!(next.is_empty());
     }
 
     #[test]
