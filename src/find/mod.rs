@@ -203,7 +203,8 @@ impl SubjectIndex {
 
     /// Every match in `text`, spans in `text`, in text order, overlapping
     /// matches of one subject and kind merged.
-    fn hits(&self, text: &str) -> Vec<Hit> {
+    /// Also returns whether any word of `text` belongs to a subject's name.
+    fn hits(&self, text: &str) -> (Vec<Hit>, bool) {
         let mut out = Vec::new();
         let norm = Normalized::new(text);
         let hay = norm.text();
@@ -252,9 +253,10 @@ impl SubjectIndex {
         for h in &mut out {
             h.span = norm.original_offset(h.span.start)..norm.original_offset(h.span.end);
         }
+        let mut named = false;
         if !self.names.is_empty() {
             let mut nh: Vec<NameHit> = Vec::new();
-            self.names.find(text, &mut nh);
+            named = self.names.find(text, &mut nh);
             for h in nh {
                 for &subject in self.names.subjects(h.name) {
                     out.push(Hit {
@@ -273,7 +275,7 @@ impl SubjectIndex {
                 }
             }
         }
-        merge(out)
+        (merge(out), named)
     }
 
     /// Looks up every window of whole digit groups in every run.
@@ -439,7 +441,8 @@ const ROW_TAIL: usize = 160;
 impl SubjectIndex {
     /// Names whose parts stand in different cells of one row: reported at
     /// the cell where the name ends, the cells' text joined by a space.
-    fn names_across_cells(&self, at: &Location, text: &str, out: &mut Vec<Finding>) {
+    /// `named`: whether `text` holds any word of a subject's name.
+    fn names_across_cells(&self, at: &Location, text: &str, named: bool, out: &mut Vec<Finding>) {
         let Some(key) = row_of(at) else {
             ROW.with(|r| r.borrow_mut().0 = None);
             return;
@@ -450,7 +453,15 @@ impl SubjectIndex {
                 r.0 = Some(key);
                 r.1.clear();
             }
-            if !r.1.is_empty() && !text.trim().is_empty() {
+            if !named {
+                // A cell of other words breaks a name; one of numbers or
+                // punctuation only (an id, a date) does not.
+                if text.chars().any(char::is_alphabetic) {
+                    r.1.clear();
+                }
+                return;
+            }
+            if !r.1.is_empty() {
                 let before = r.1.len();
                 let joined = format!("{} {}", r.1, text);
                 let mut hits = Vec::new();
@@ -497,12 +508,12 @@ impl SubjectIndex {
 
 impl Search for SubjectIndex {
     fn search(&self, at: &Location, _label: &str, text: &str, out: &mut Vec<Finding>) {
-        let hits = self.hits(text);
+        let (hits, named) = self.hits(text);
         if !hits.is_empty() {
             self.findings(at, text, hits, out);
         }
         if !self.names.is_empty() {
-            self.names_across_cells(at, text, out);
+            self.names_across_cells(at, text, named, out);
         }
     }
 
@@ -514,7 +525,7 @@ impl Search for SubjectIndex {
         // A new file or member: no row continues from the last one.
         ROW.with(|r| r.borrow_mut().0 = None);
         let name = self.searched_name(name);
-        let hits = self.hits(name);
+        let (hits, _) = self.hits(name);
         if !hits.is_empty() {
             self.findings(&Location::FileName, name, hits, out);
         }

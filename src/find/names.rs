@@ -271,10 +271,14 @@ impl NameIndex {
     }
 
     /// Finds every name in `text`, in text order.
-    pub fn find(&self, text: &str, out: &mut Vec<NameHit>) {
+    ///
+    /// Returns true when any word of `text` is part of a name (a hit or
+    /// not): a caller joining table cells needs to look further only then.
+    pub fn find(&self, text: &str, out: &mut Vec<NameHit>) -> bool {
         if self.names.is_empty() {
-            return;
+            return false;
         }
+        let mut named = false;
         /// What a word just before can be to a name; any other word breaks
         /// a name (`Anna Berg Lindqvist` is not Anna Lindqvist).
         enum Prev {
@@ -327,8 +331,10 @@ impl NameIndex {
                     }
                 }
             }
+            named |= matches!(prev, Prev::Name(_));
             recent.push((index, span, prev));
         }
+        named
     }
 
     /// The roles of `word`, trying the genitive `-s` (last names only).
