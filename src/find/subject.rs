@@ -171,7 +171,20 @@ pub fn parse_file(source_name: &str, text: &str) -> Result<Vec<RawSubject>, Subj
 }
 
 fn parse_toml(source_name: &str, text: &str) -> Result<Vec<RawSubject>, SubjectError> {
-    let bad = |e: toml::de::Error| SubjectError::Parse { source_name: source_name.into(), message: e.to_string() };
+    // toml's own message quotes the offending line, which holds the
+    // subject's identifiers: say where and what, never the text.
+    let bad = |e: toml::de::Error| {
+        let at = e.span().map(|r| {
+            let before = &text[..r.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: ")
+        });
+        SubjectError::Parse {
+            source_name: source_name.into(),
+            message: format!("{}{}", at.unwrap_or_default(), e.message().trim()),
+        }
+    };
     let table: toml::Table = toml::from_str(text).map_err(bad)?;
     if table.contains_key("subject") {
         let many: ManySubjects = toml::from_str(text).map_err(bad)?;
@@ -437,6 +450,10 @@ mod tests {
         assert!(e.to_string().contains("A***"), "{e}");
         assert!(matches!(one("id = 'y'"), Err(SubjectError::Empty(_))));
         assert!(one("nmae = 'Anna Lindqvist'").is_err(), "unknown keys are errors");
+        // A syntax error says where, never quotes the line with the number.
+        let e = one("id = '1'\npersonnummer = \"19811218-9876\n").expect_err("unterminated string");
+        let m = e.to_string();
+        assert!(m.contains("line 2") && !m.contains("9876") && !m.contains("811218"), "{m}");
         assert!(one("email = 'anna at exempel'").is_err());
         assert!(one("phone = '12345'").is_err());
     }
