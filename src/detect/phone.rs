@@ -15,7 +15,6 @@
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use phonenumber::country::Id;
 use phonenumber::{Mode, PhoneNumber, Type};
 
 use super::context::Set;
@@ -105,36 +104,158 @@ fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// Parses `text` in `form` and returns it if libphonenumber calls it valid.
-fn parse(text: &str, form: Form) -> Option<PhoneNumber> {
-    let (region, input) = match form {
-        Form::Plus | Form::DoubleZero => {
-            // "+46 (0)70..." writes the trunk prefix in brackets: drop it.
-            let without_trunk = text.replace("(0)", "");
-            let d = digits(&without_trunk);
-            let d = if form == Form::DoubleZero { d.strip_prefix("00")?.to_string() } else { d };
-            (None, format!("+{d}"))
+/// A number libphonenumber's rules call valid.
+struct Valid {
+    /// Country calling code.
+    code: u16,
+    /// The number in E.164 (`+46701740605`).
+    e164: String,
+    /// What kind of line it is.
+    kind: Type,
+}
+
+/// Parses `text` in `form` and returns it if libphonenumber's rules call it
+/// valid. Swedish and Danish numbers are checked with [`Plan`]s compiled
+/// once; other countries go through the `phonenumber` crate.
+fn parse(text: &str, form: Form) -> Option<Valid> {
+    let mut digits = digits(text);
+    match form {
+        Form::Swedish => {
+            // The trunk prefix 0 is not part of the national number.
+            let national = digits.strip_prefix('0')?;
+            let kind = plan(SE)?.number_type(national);
+            return (kind != Type::Unknown).then(|| Valid { code: 46, e164: format!("+46{national}"), kind });
         }
-        Form::Swedish => (Some(Id::SE), digits(text)),
         Form::Danish => {
-            let d = digits(text);
-            if d.len() != 8 {
+            if digits.len() != 8 {
                 return None;
             }
-            (Some(Id::DK), d)
+            let kind = plan(DK)?.number_type(&digits);
+            return (kind != Type::Unknown).then(|| Valid { code: 45, e164: format!("+45{digits}"), kind });
         }
-    };
+        Form::Plus | Form::DoubleZero => {}
+    }
+    // "+46 (0)8..." writes the trunk prefix in brackets: drop it.
+    if text.contains("(0)") {
+        digits = self::digits(&text.replace("(0)", ""));
+    }
+    let d = if form == Form::DoubleZero { digits.strip_prefix("00")? } else { digits.as_str() };
+    let input = format!("+{d}");
     // The crate has panicked on odd input before (rust-phonenumber #32): a
     // panic here means "not a phone number", never a failed file.
-    let parsed =
-        catch_unwind(AssertUnwindSafe(|| phonenumber::parse(region, &input).ok().filter(phonenumber::is_valid)));
-    let number = parsed.ok().flatten()?;
-    // Swedish national numbers must be Swedish; Danish ones Danish.
+    let parsed = catch_unwind(AssertUnwindSafe(|| phonenumber::parse(None, &input).ok()));
+    let number: PhoneNumber = parsed.ok().flatten()?;
     let code = number.code().value();
-    match form {
-        Form::Swedish if code != 46 => None,
-        Form::Danish if code != 45 => None,
-        _ => Some(number),
+    let kind = match code {
+        46 => plan(SE)?.number_type(&number.national().to_string()),
+        45 => plan(DK)?.number_type(&number.national().to_string()),
+        _ => {
+            let valid = catch_unwind(AssertUnwindSafe(|| phonenumber::is_valid(&number))).unwrap_or(false);
+            if !valid {
+                return None;
+            }
+            number.number_type(&phonenumber::metadata::DATABASE)
+        }
+    };
+    if kind == Type::Unknown {
+        return None;
+    }
+    Some(Valid { code, e164: number.format().mode(Mode::E164).to_string(), kind })
+}
+
+/// Index of Sweden in [`plans`].
+const SE: usize = 0;
+/// Index of Denmark in [`plans`].
+const DK: usize = 1;
+
+/// The compiled plan of Sweden ([`SE`]) or Denmark ([`DK`]).
+fn plan(which: usize) -> Option<&'static Plan> {
+    static PLANS: std::sync::OnceLock<[Option<Plan>; 2]> = std::sync::OnceLock::new();
+    PLANS.get_or_init(|| [Plan::new("SE"), Plan::new("DK")])[which].as_ref()
+}
+
+/// One country's numbering plan from libphonenumber's metadata (as the
+/// `phonenumber` crate ships it), with its patterns compiled once into
+/// anchored regexes. The crate keeps its compiled patterns in one
+/// 100-entry LRU cache behind a global mutex and looks each up by its
+/// source text: Swedish and Danish validation spent most of its time
+/// recompiling evicted patterns and waiting on that lock. The rules are
+/// the crate's `validator::number_type`, in the same order.
+struct Plan {
+    general: Pattern,
+    /// Types tested before fixed line and mobile, in the crate's order.
+    special: Vec<(Type, Pattern)>,
+    fixed_line: Option<Pattern>,
+    mobile: Option<Pattern>,
+    /// Fixed-line and mobile numbers share one pattern.
+    fixed_is_mobile: bool,
+}
+
+/// One descriptor: possible lengths and a national-number pattern.
+struct Pattern {
+    lengths: Vec<u16>,
+    regex: regex_automata::meta::Regex,
+}
+
+impl Pattern {
+    fn new(d: &phonenumber::metadata::Descriptor) -> Option<Pattern> {
+        // The crate compiles metadata patterns with whitespace ignored and
+        // accepts a match that starts at 0.
+        let regex = regex_automata::meta::Regex::new(&format!("^(?x:{})", d.national_number().as_str())).ok()?;
+        Some(Pattern { lengths: d.possible_length().to_vec(), regex })
+    }
+
+    fn is_match(&self, national: &str) -> bool {
+        let len_ok = self.lengths.is_empty() || u16::try_from(national.len()).is_ok_and(|n| self.lengths.contains(&n));
+        len_ok && self.regex.is_match(national)
+    }
+}
+
+impl Plan {
+    fn new(region: &str) -> Option<Plan> {
+        let meta = phonenumber::metadata::DATABASE.by_id(region)?;
+        let d = meta.descriptors();
+        let opt = |x: Option<&phonenumber::metadata::Descriptor>| x.and_then(Pattern::new);
+        let special = [
+            (Type::PremiumRate, d.premium_rate()),
+            (Type::TollFree, d.toll_free()),
+            (Type::SharedCost, d.shared_cost()),
+            (Type::Voip, d.voip()),
+            (Type::PersonalNumber, d.personal_number()),
+            (Type::Pager, d.pager()),
+            (Type::Uan, d.uan()),
+            (Type::Voicemail, d.voicemail()),
+        ]
+        .into_iter()
+        .filter_map(|(t, x)| Some((t, opt(x)?)))
+        .collect();
+        let fixed_is_mobile = match (d.fixed_line(), d.mobile()) {
+            (Some(f), Some(m)) => f.national_number().as_str() == m.national_number().as_str(),
+            _ => false,
+        };
+        Some(Plan {
+            general: Pattern::new(d.general())?,
+            special,
+            fixed_line: opt(d.fixed_line()),
+            mobile: opt(d.mobile()),
+            fixed_is_mobile,
+        })
+    }
+
+    /// The type of national significant number `national`, or
+    /// [`Type::Unknown`] when the plan has no such number.
+    fn number_type(&self, national: &str) -> Type {
+        if !self.general.is_match(national) {
+            return Type::Unknown;
+        }
+        if let Some((t, _)) = self.special.iter().find(|(_, p)| p.is_match(national)) {
+            return *t;
+        }
+        let is_mobile = || self.mobile.as_ref().is_some_and(|p| p.is_match(national));
+        if self.fixed_line.as_ref().is_some_and(|p| p.is_match(national)) {
+            return if self.fixed_is_mobile || is_mobile() { Type::FixedLineOrMobile } else { Type::FixedLine };
+        }
+        if is_mobile() { Type::Mobile } else { Type::Unknown }
     }
 }
 
@@ -146,15 +267,15 @@ fn push(
     span: Range<usize>,
     text: &str,
     form: Form,
-    number: &PhoneNumber,
+    number: &Valid,
     out: &mut Vec<Detection>,
 ) {
-    let code = number.code().value();
+    let code = number.code;
     let cc_digits = code.to_string().len() as u8;
     let has_separator = text.chars().any(|c| !c.is_ascii_digit());
     let mut r = Reasons::default();
     r.push("libphonenumber");
-    r.push2("type", type_name(number.number_type(&phonenumber::metadata::DATABASE)));
+    r.push2("type", type_name(number.kind));
     let mut score = match form {
         Form::Plus | Form::DoubleZero if code == 46 || code == 45 => {
             r.push("e164");
@@ -181,7 +302,7 @@ fn push(
         score = (score + 0.3f32).min(0.95);
         r.push2("keyword", eng.keywords().text(h.keyword));
     }
-    let e164 = number.format().mode(Mode::E164).to_string();
+    let e164 = number.e164.clone();
     if code == 46 && ("+46701740605"..="+46701740699").contains(&e164.as_str()) && e164.len() == 12 {
         r.push("test-range:pts");
     }
@@ -258,6 +379,11 @@ mod tests {
             ("+44 20 7946 0958", "+442079460958", Medium),
             ("0701740605", "+46701740605", Low),
             ("Mobil: 0701740605", "+46701740605", Medium),
+            // Danish numbers may begin with 45, the country code: still 8
+            // national digits, not +45 and six.
+            ("Tlf. 45 87 12 34", "+4545871234", High),
+            ("Telefon: +45 45 87 12 34", "+4545871234", High),
+            ("tel 0046 8 123 456 78", "+46812345678", High),
         ];
         for (text, norm, conf) in cases {
             // Bare ten digits may also read as a (low) CPR number.
@@ -265,6 +391,35 @@ mod tests {
             assert_eq!(f.len(), 1, "{text}: {f:?}");
             assert_eq!((f[0].0, f[0].2.as_str(), f[0].3), (Phone, norm, conf), "{text}");
         }
+    }
+
+    /// The compiled plans agree with the crate on numbers the crate
+    /// parses the same way (national forms not starting with the country
+    /// code).
+    #[test]
+    fn plans_agree_with_the_crate() {
+        use phonenumber::country::Id;
+        let (mut checked, mut valid) = (0, 0);
+        for n in (0..400u64).map(|i| 10_000_000 + i * 223_456_791 % 90_000_000) {
+            let dk = n.to_string();
+            if !dk.starts_with("45") {
+                let by_crate = phonenumber::parse(Some(Id::DK), &dk).ok().filter(phonenumber::is_valid);
+                assert_eq!(super::parse(&dk, super::Form::Danish).is_some(), by_crate.is_some(), "{dk}");
+                checked += 1;
+            }
+            for se in [format!("07{}", &dk[..8]), format!("08{}", &dk[..7]), format!("031{}", &dk[..6])] {
+                let by_crate = phonenumber::parse(Some(Id::SE), &se).ok().filter(phonenumber::is_valid);
+                let ours = super::parse(&se, super::Form::Swedish);
+                valid += usize::from(ours.is_some());
+                assert_eq!(
+                    ours.as_ref().map(|v| v.e164.clone()),
+                    by_crate.map(|n| n.format().mode(phonenumber::Mode::E164).to_string()),
+                    "{se}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 1000 && valid > 300, "{checked} checked, {valid} valid");
     }
 
     #[test]
