@@ -86,6 +86,15 @@ pub trait Search: Sync {
     /// member's name, located at [`Location::FileName`]. Nothing by default.
     fn search_name(&self, _name: &str, _out: &mut Vec<Finding>) {}
 
+    /// Appends to `out` the byte ranges of `text` (a whole decoded file)
+    /// where something may be found, and returns true; a piece of `text`
+    /// that no range touches then yields nothing when searched on its own.
+    /// Returns false (the default) when this search cannot tell, and every
+    /// piece must be searched.
+    fn candidates(&self, _text: &str, _out: &mut Vec<std::ops::Range<usize>>) -> bool {
+        false
+    }
+
     /// True to search the text strings of binary files (runs of printable
     /// text, as `strings` prints them). False by default: `scan` skips
     /// binary files; `find` looks for a subject in them too.
@@ -126,6 +135,11 @@ impl<'a> Detectors<'a> {
 }
 
 impl Search for Detectors<'_> {
+    fn candidates(&self, text: &str, out: &mut Vec<std::ops::Range<usize>>) -> bool {
+        self.engine.candidates(text, out);
+        true
+    }
+
     fn search(&self, at: &Location, label: &str, text: &str, out: &mut Vec<Finding>) {
         thread_local! {
             static DETS: std::cell::RefCell<Vec<Detection>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -580,6 +594,10 @@ impl Sink for FileScan<'_> {
         Ok(())
     }
 
+    fn candidates(&mut self, text: &str, out: &mut Vec<std::ops::Range<usize>>) -> bool {
+        self.search.candidates(text, out)
+    }
+
     fn charge(&mut self, declared: u64, compressed: Option<u64>) -> Result<(), ExtractError> {
         self.check_time()?;
         let limits = &self.opts.limits;
@@ -974,6 +992,37 @@ mod tests {
         d.search(&Location::Cell { sheet: "A".into(), row: 1, column: 1 }, "", "811218-9876 snoka:allow", &mut cell);
         assert!(cell.is_empty());
         assert_eq!(d.allowed(), 2);
+    }
+
+    /// The CSV prefilter (only rows a candidate touches are searched)
+    /// changes nothing: the same findings as searching every field.
+    #[test]
+    fn csv_prefilter_keeps_every_finding() {
+        struct Unfiltered<'a>(Detectors<'a>);
+        impl Search for Unfiltered<'_> {
+            fn search(&self, at: &Location, label: &str, text: &str, out: &mut Vec<Finding>) {
+                self.0.search(at, label, text, out);
+            }
+        }
+        let mut csv = String::from("Namn;Personnummer;Telefon;E-post;Not\n");
+        for i in 0..300u32 {
+            let row = match i % 7 {
+                0 => format!("Anna {i};8112189876;;;\n"),
+                1 => format!("Per {i};;070-174 06 05;\"p.{i}@exempel.se\";\n"),
+                2 => format!("Lisa {i};;;;\"ring 08\u{2013}123 456 78, \"\"citat\"\"\"\n"),
+                3 => format!("Ole {i};;;;IP 81.226.12.{}\n", i % 250 + 1),
+                _ => format!("Rad {i};2024-01-{:02};{i};;belopp 12 345,00\n", i % 28 + 1),
+            };
+            csv.push_str(&row);
+        }
+        let engine = engine();
+        let opts = ScanOptions::new();
+        let filtered = scan_bytes_with(Path::new("r.csv"), csv.as_bytes(), &Detectors::new(&engine, &opts), &opts);
+        let all =
+            scan_bytes_with(Path::new("r.csv"), csv.as_bytes(), &Unfiltered(Detectors::new(&engine, &opts)), &opts);
+        assert_eq!(filtered[0].findings, all[0].findings);
+        assert!(all[0].findings.len() > 150, "{}", all[0].findings.len());
+        assert!(all[0].findings.iter().any(|f| f.kind == Kind::Personnummer && f.value == "8112189876"));
     }
 
     #[test]

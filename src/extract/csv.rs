@@ -21,7 +21,14 @@ pub fn extract(bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ExtractError> {
     let mut header: Vec<String> = Vec::new();
     let mut record = ::csv::StringRecord::new();
     let mut row: u64 = 0;
+    // Records that no candidate touches need not be sent at all: most rows
+    // of a register hold nothing, and sending each field costs far more
+    // than one pass over the whole text.
+    let mut candidates = Vec::new();
+    let filtered = sink.candidates(&text, &mut candidates);
+    let mut next = 0;
     loop {
+        let start = reader.position().byte() as usize;
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
@@ -31,6 +38,15 @@ pub fn extract(bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ExtractError> {
         row += 1;
         if row == 1 && is_header(&record) {
             header = record.iter().map(|h| h.trim().to_string()).collect();
+        }
+        if filtered {
+            let end = reader.position().byte() as usize;
+            while candidates.get(next).is_some_and(|c: &std::ops::Range<usize>| c.end <= start) {
+                next += 1;
+            }
+            if candidates.get(next).is_none_or(|c| c.start >= end) {
+                continue;
+            }
         }
         for (i, field) in record.iter().enumerate() {
             if field.trim().is_empty() {

@@ -75,6 +75,15 @@ pub trait Sink {
     /// is located line by line, starting from line 1.
     fn text(&mut self, at: Location, label: &str, text: &str) -> Result<(), ExtractError>;
 
+    /// For an extractor that cuts one decoded text into many pieces (the
+    /// fields of a CSV file): appends to `out` the byte ranges of `text`
+    /// where something may be found, in order, and returns true. A piece
+    /// that no range touches may then be left out of [`Sink::text`]
+    /// without changing the result. False (the default): send every piece.
+    fn candidates(&mut self, _text: &str, _out: &mut Vec<std::ops::Range<usize>>) -> bool {
+        false
+    }
+
     /// Accounts for `declared` bytes about to be decompressed from
     /// `compressed` stored bytes (when known), for extractors that read
     /// compressed parts themselves (Office parts, spreadsheets). Fails with
