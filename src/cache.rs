@@ -761,11 +761,13 @@ impl Cache {
         let candidate = old.filter(|e| e.key.size == key.size);
         let mut hash = String::new();
         let mut reused = false;
+        let mut read_modified = None;
         let allowed_before = scan::allowed_on_this_thread();
         let reports = scan::scan_file_reusing(job, search, opts, &mut |bytes, modified| {
             hash = content_hash(bytes);
             let e = candidate.filter(|e| e.hash == hash)?;
             reused = true;
+            read_modified = modified;
             let mut reports = e.reports.clone();
             if let Some(top) = reports.first_mut() {
                 top.modified = modified;
@@ -779,6 +781,9 @@ impl Cache {
             self.allowed.fetch_add(e.allowed, Ordering::Relaxed);
             serde_json::from_str::<EntryRec>(&e.json).ok().and_then(|mut rec| {
                 self.set_key(&mut rec, &key);
+                if let Some(top) = rec.f.first_mut() {
+                    top.t = read_modified.map(to_pair);
+                }
                 serde_json::to_string(&rec).ok()
             })
         } else {
@@ -978,4 +983,156 @@ fn parse_entry(json: String) -> Option<(String, Entry)> {
         json,
     };
     Some((rec.p, entry))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::walk::{WalkOptions, walk};
+
+    fn engine() -> Engine {
+        Engine::builtin().expect("built-in rules")
+    }
+
+    fn items(root: &Path) -> Vec<WalkItem> {
+        let opts = WalkOptions {
+            follow: false,
+            respect_gitignore: false,
+            excludes: Vec::new(),
+            max_filesize: 1 << 20,
+            threads: 1,
+            never: Vec::new(),
+        };
+        walk(&[root.to_path_buf()], &opts).expect("walk")
+    }
+
+    /// A tree of files dated an hour ago.
+    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        for (p, body) in files {
+            let path = dir.path().join(p);
+            std::fs::write(&path, body).expect("write");
+            File::options().write(true).open(&path).and_then(|f| f.set_modified(old)).expect("mtime");
+        }
+        dir
+    }
+
+    fn run(cache_dir: &Path, root: &Path, raw: bool) -> (Vec<FileReport>, Stats) {
+        let engine = engine();
+        let opts = ScanOptions::new();
+        let config = config_fingerprint(&engine, &opts, raw);
+        let mut c = Cache::open(cache_dir, &[root.to_path_buf()], None, &config, raw).expect("open");
+        let reports = c.scan(items(root), &scan::Detectors::new(&engine, &opts), &opts);
+        let stats = c.finish().expect("finish");
+        (reports, stats)
+    }
+
+    #[test]
+    fn lines_are_sealed_and_torn_lines_rejected() {
+        let line = seal("{\"a\":1}");
+        assert!(line.ends_with('\n'));
+        let body = line.trim_end().as_bytes();
+        assert_eq!(unseal(body), Some("{\"a\":1}"));
+        assert_eq!(unseal(&body[..body.len() - 2]), None);
+        assert_eq!(unseal(b"garbage"), None);
+        assert_eq!(unseal(&[0xff, 0xfe, b' ', b'{']), None);
+    }
+
+    #[test]
+    fn times_round_trip() {
+        for t in [(0, 0), (1_700_000_000, 123_456_789), (-5, 0), (-5, 999_999_999)] {
+            assert_eq!(to_pair(from_pair(t)), t);
+        }
+    }
+
+    #[test]
+    fn second_run_reuses_every_file_and_reports_the_same() {
+        let data = tree(&[("a.txt", "pnr 811218-9876\n"), ("b.txt", "mail per@exempel.se\n"), ("c.bin", "\0\0\0")]);
+        let cache = tempfile::tempdir().expect("cache");
+        let (cold, s1) = run(cache.path(), data.path(), false);
+        assert_eq!((s1.unchanged, s1.same_content, s1.scanned), (0, 0, 3));
+        let (warm, s2) = run(cache.path(), data.path(), false);
+        assert_eq!((s2.unchanged, s2.same_content, s2.scanned), (3, 0, 0));
+        assert_eq!(cold.len(), warm.len());
+        for (a, b) in cold.iter().zip(&warm) {
+            assert_eq!(
+                (&a.path, &a.member, &a.status, a.bytes, a.format, a.modified),
+                (&b.path, &b.member, &b.status, b.bytes, b.format, b.modified)
+            );
+            assert_eq!(a.findings.len(), b.findings.len());
+            for (f, g) in a.findings.iter().zip(&b.findings) {
+                assert_eq!(
+                    (f.kind, &f.rule, &f.location, &f.masked_value, &f.masked_normalized, f.score, &f.reason),
+                    (g.kind, &g.rule, &g.location, &g.masked_value, &g.masked_normalized, g.score, &g.reason)
+                );
+                assert!(g.value.starts_with('\0') && g.normalized.starts_with('\0'), "fingerprints, not values");
+            }
+        }
+        let (raw, _) = run(cache.path(), data.path(), true);
+        assert_eq!(raw[0].findings[0].value, "811218-9876");
+        let (raw_warm, s) = run(cache.path(), data.path(), true);
+        assert_eq!(s.unchanged, 3);
+        assert_eq!(raw_warm[0].findings[0].value, "811218-9876", "raw values kept with --show-values");
+    }
+
+    #[test]
+    fn fingerprints_are_keyed_and_prefixed() {
+        let cache = tempfile::tempdir().expect("cache");
+        let other = tempfile::tempdir().expect("cache");
+        let a = Cache::open(cache.path(), &[PathBuf::from("x")], None, "c", false).expect("open");
+        let b = Cache::open(other.path(), &[PathBuf::from("x")], None, "c", false).expect("open");
+        assert_eq!(a.fingerprint("198112189876"), a.fingerprint("198112189876"));
+        assert_ne!(a.fingerprint("198112189876"), b.fingerprint("198112189876"), "random key per cache");
+        assert!(a.fingerprint("x").starts_with('\0') && a.fingerprint("x").len() == 33);
+    }
+
+    #[test]
+    fn a_second_open_is_busy_until_the_first_ends() {
+        let cache = tempfile::tempdir().expect("cache");
+        let roots = [PathBuf::from("x")];
+        let first = Cache::open(cache.path(), &roots, None, "c", false).expect("open");
+        assert!(matches!(Cache::open(cache.path(), &roots, None, "c", false), Err(CacheError::Busy { .. })));
+        assert!(Cache::open(cache.path(), &roots, Some("1/2"), "c", false).is_ok(), "another shard, other files");
+        drop(first);
+        assert!(Cache::open(cache.path(), &roots, None, "c", false).is_ok());
+    }
+
+    #[test]
+    fn the_configuration_fingerprint_follows_the_options() {
+        let engine = engine();
+        let opts = ScanOptions::new();
+        let base = config_fingerprint(&engine, &opts, false);
+        assert_eq!(base, config_fingerprint(&engine, &opts, false));
+        assert_ne!(base, config_fingerprint(&engine, &opts, true));
+        let low = ScanOptions { min_confidence: crate::Confidence::Low, ..ScanOptions::new() };
+        assert_ne!(base, config_fingerprint(&engine, &low, false));
+        let kinds = ScanOptions { kinds: vec![Kind::Email], ..ScanOptions::new() };
+        assert_ne!(base, config_fingerprint(&engine, &kinds, false));
+        let big = ScanOptions { max_filesize: 1, ..ScanOptions::new() };
+        assert_ne!(base, config_fingerprint(&engine, &big, false));
+        let later =
+            Engine::builtin().expect("rules").with_today(crate::detect::date::Date { year: 2099, month: 1, day: 1 });
+        assert_ne!(base, config_fingerprint(&later, &opts, false));
+    }
+
+    #[test]
+    fn another_configuration_empties_the_cache() {
+        let data = tree(&[("a.txt", "pnr 811218-9876\n")]);
+        let cache = tempfile::tempdir().expect("cache");
+        let roots = [data.path().to_path_buf()];
+        drop(Cache::open(cache.path(), &roots, None, "one", false).expect("open").finish());
+        run(cache.path(), data.path(), false);
+        let c = Cache::open(cache.path(), &roots, None, "two", false).expect("open");
+        assert!(c.stats().invalidated);
+        assert!(c.stored.is_empty());
+    }
+
+    #[test]
+    fn the_default_folder_follows_xdg() {
+        // Only reads the environment; both variables are normally set in tests.
+        if let Some(d) = default_dir() {
+            assert!(d.ends_with("snoka"));
+        }
+    }
 }
