@@ -301,7 +301,8 @@ struct Entry {
     hash: String,
     racy: bool,
     allowed: usize,
-    reports: Vec<FileReport>,
+    /// Taken (not cloned) by the one scan that reuses them.
+    reports: Mutex<Vec<FileReport>>,
     /// The stored JSON, written back as is when the entry stays.
     json: String,
 }
@@ -370,7 +371,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
@@ -435,13 +436,13 @@ fn private(opts: &mut OpenOptions) -> &mut OpenOptions {
 }
 
 /// Writes `lines` to `path` atomically (temporary file, sync, rename).
-fn write_atomic(path: &Path, lines: &mut dyn Iterator<Item = &str>) -> std::io::Result<()> {
+fn write_atomic<S: AsRef<str>>(path: &Path, lines: impl Iterator<Item = S>) -> std::io::Result<()> {
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let res = (|| {
         let f = private(OpenOptions::new().write(true).create(true).truncate(true)).open(&tmp)?;
         let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
         for l in lines {
-            w.write_all(l.as_bytes())?;
+            w.write_all(l.as_ref().as_bytes())?;
         }
         let f = w.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
@@ -544,7 +545,7 @@ impl Cache {
         if !tag.exists() {
             let text =
                 "Signature: 8a477f597d28d172789f06886806bc55\n# snoka scan cache: see snoka scan --help (--cache)\n";
-            write_atomic(&tag, &mut std::iter::once(text)).map_err(unwritable)?;
+            write_atomic(&tag, std::iter::once(text)).map_err(unwritable)?;
         }
         let lock = private(OpenOptions::new().read(true).write(true).create(true).truncate(false))
             .open(&files.lock)
@@ -610,6 +611,9 @@ impl Cache {
         let key = match key.filter(|k| unhex(k).is_some_and(|b| b.len() == 32)) {
             Some(k) => k,
             None => {
+                // Entries fingerprinted under another (or no valid) key are useless.
+                stored.clear();
+                journal_ok = false;
                 let mut k = [0u8; 32];
                 getrandom::fill(&mut k).map_err(|e| CacheError::Random(e.to_string()))?;
                 hex(&k)
@@ -624,7 +628,7 @@ impl Cache {
         };
         if !journal_ok {
             let json = serde_json::to_string(&header).expect("a header serialises");
-            write_atomic(&files.journal, &mut std::iter::once(seal(&json).as_str())).map_err(unwritable)?;
+            write_atomic(&files.journal, std::iter::once(seal(&json))).map_err(unwritable)?;
         }
         let journal = OpenOptions::new().append(true).open(&files.journal).map_err(unwritable)?;
         let delay = std::env::var(TEST_DELAY_ENV).ok().and_then(|v| v.parse().ok()).map(Duration::from_millis);
@@ -754,9 +758,13 @@ impl Cache {
             && e.key == key
             && !e.racy
         {
-            self.unchanged.fetch_add(1, Ordering::Relaxed);
-            self.allowed.fetch_add(e.allowed, Ordering::Relaxed);
-            return e.reports.clone();
+            // Empty only if taken already (a path walked twice): scan it then.
+            let reports = e.take();
+            if !reports.is_empty() {
+                self.unchanged.fetch_add(1, Ordering::Relaxed);
+                self.allowed.fetch_add(e.allowed, Ordering::Relaxed);
+                return reports;
+            }
         }
         let candidate = old.filter(|e| e.key.size == key.size);
         let mut hash = String::new();
@@ -765,10 +773,12 @@ impl Cache {
         let allowed_before = scan::allowed_on_this_thread();
         let reports = scan::scan_file_reusing(job, search, opts, &mut |bytes, modified| {
             hash = content_hash(bytes);
-            let e = candidate.filter(|e| e.hash == hash)?;
+            let mut reports = candidate.filter(|e| e.hash == hash)?.take();
+            if reports.is_empty() {
+                return None;
+            }
             reused = true;
             read_modified = modified;
-            let mut reports = e.reports.clone();
             if let Some(top) = reports.first_mut() {
                 top.modified = modified;
             }
@@ -910,24 +920,24 @@ impl Cache {
         let unwritable =
             |e: std::io::Error| CacheError::Unwritable { dir: self.dir.display().to_string(), message: e.to_string() };
         let header = seal(&serde_json::to_string(&self.header).expect("a header serialises"));
-        let mut lines: Vec<String> = Vec::with_capacity(self.walked.len() + 1);
-        lines.push(header.clone());
+        // Lines are sealed one at a time while writing: no second copy of the cache in memory.
         let mut seen = HashSet::new();
-        for p in &self.walked {
-            if !seen.insert(p.as_str()) {
-                continue;
-            }
-            let line = match outcome.get(p) {
-                Some(Some(json)) => Some(seal(json)),
-                Some(None) => None,
-                None => self.old.get(p).map(|e| seal(&e.json)),
-            };
-            lines.extend(line);
-        }
-        write_atomic(&self.files.snap, &mut lines.iter().map(String::as_str)).map_err(unwritable)?;
+        let entries = self.walked.iter().filter(|p| seen.insert(p.as_str())).filter_map(|p| match outcome.get(p) {
+            Some(Some(json)) => Some(seal(json)),
+            Some(None) => None,
+            None => self.old.get(p).map(|e| seal(&e.json)),
+        });
+        write_atomic(&self.files.snap, std::iter::once(header.clone()).chain(entries)).map_err(unwritable)?;
         // The snapshot now holds everything: start an empty journal.
-        write_atomic(&self.files.journal, &mut std::iter::once(header.as_str())).map_err(unwritable)?;
+        write_atomic(&self.files.journal, std::iter::once(header)).map_err(unwritable)?;
         Ok(stats)
+    }
+}
+
+impl Entry {
+    /// The stored reports, moved out (empty if taken before).
+    fn take(&self) -> Vec<FileReport> {
+        std::mem::take(&mut *self.reports.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 }
 
@@ -979,7 +989,7 @@ fn parse_entry(json: String) -> Option<(String, Entry)> {
         hash: rec.h,
         racy: rec.r,
         allowed: rec.a,
-        reports,
+        reports: Mutex::new(reports),
         json,
     };
     Some((rec.p, entry))

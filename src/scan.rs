@@ -284,6 +284,10 @@ pub fn scan_file_with(job: &FileJob, search: &dyn Search, opts: &ScanOptions) ->
     scan_file_reusing(job, search, opts, &mut |_, _| None)
 }
 
+/// What [`scan_file_reusing`] offers a file's bytes and modification time
+/// to: reports to use instead of scanning, or `None`.
+pub type Reuse<'a> = dyn FnMut(&[u8], Option<std::time::SystemTime>) -> Option<Vec<FileReport>> + 'a;
+
 /// [`scan_file_with`], first offering the bytes read (all of the file) and
 /// its modification time to `reuse`: reports it returns are the file's
 /// (nothing is scanned); `None` scans the bytes. The incremental cache
@@ -292,7 +296,7 @@ pub fn scan_file_reusing(
     job: &FileJob,
     search: &dyn Search,
     opts: &ScanOptions,
-    reuse: &mut dyn FnMut(&[u8], Option<std::time::SystemTime>) -> Option<Vec<FileReport>>,
+    reuse: &mut Reuse<'_>,
 ) -> Vec<FileReport> {
     let (bytes, modified) = match read_bounded(&job.path, opts.max_filesize) {
         Ok(b) => b,
