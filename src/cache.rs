@@ -303,8 +303,9 @@ struct Entry {
     allowed: usize,
     /// Taken (not cloned) by the one scan that reuses them.
     reports: Mutex<Vec<FileReport>>,
-    /// The stored JSON, written back as is when the entry stays.
-    json: String,
+    /// The stored line (checksum and JSON, no newline), written back as
+    /// is when the entry stays.
+    sealed: String,
 }
 
 /// (device, inode, size, mtime) of a file.
@@ -489,6 +490,9 @@ fn load(path: &Path) -> std::io::Result<Option<Loaded>> {
     let mut lines = bytes.split(|&b| b == b'\n');
     let header = lines.next().and_then(unseal).and_then(|j| serde_json::from_str::<Header>(j).ok());
     let Some(header) = header else { return Ok(Some((None, Vec::new(), 1, false))) };
+    // Checksums are checked when the entries are parsed, in parallel
+    // (`Cache::scan`); only the last line is checked here, since a torn last
+    // line is expected after a kill and ignored without a warning.
     let mut good = Vec::new();
     let (mut bad, mut last_bad) = (0, false);
     let rest: Vec<&[u8]> = lines.collect();
@@ -497,10 +501,11 @@ fn load(path: &Path) -> std::io::Result<Option<Loaded>> {
         if l.is_empty() && i + 1 == n {
             break;
         }
-        match unseal(l) {
-            Some(json) => good.push(json.to_string()),
-            None if i + 1 == n => last_bad = true,
-            None => bad += 1,
+        match std::str::from_utf8(l) {
+            Ok(_) if i + 1 == n && unseal(l).is_none() => last_bad = true,
+            Ok(line) => good.push(line.to_string()),
+            Err(_) if i + 1 == n => last_bad = true,
+            Err(_) => bad += 1,
         }
     }
     Ok(Some((Some(header), good, bad, last_bad)))
@@ -789,7 +794,7 @@ impl Cache {
             self.same_content.fetch_add(1, Ordering::Relaxed);
             let e = candidate.expect("reused implies an entry");
             self.allowed.fetch_add(e.allowed, Ordering::Relaxed);
-            serde_json::from_str::<EntryRec>(&e.json).ok().and_then(|mut rec| {
+            unseal(e.sealed.as_bytes()).and_then(|j| serde_json::from_str::<EntryRec>(j).ok()).and_then(|mut rec| {
                 self.set_key(&mut rec, &key);
                 if let Some(top) = rec.f.first_mut() {
                     top.t = read_modified.map(to_pair);
@@ -920,12 +925,18 @@ impl Cache {
         let unwritable =
             |e: std::io::Error| CacheError::Unwritable { dir: self.dir.display().to_string(), message: e.to_string() };
         let header = seal(&serde_json::to_string(&self.header).expect("a header serialises"));
+        let newline = |l: &str| {
+            let mut s = String::with_capacity(l.len() + 1);
+            s.push_str(l);
+            s.push('\n');
+            s
+        };
         // Lines are sealed one at a time while writing: no second copy of the cache in memory.
         let mut seen = HashSet::new();
         let entries = self.walked.iter().filter(|p| seen.insert(p.as_str())).filter_map(|p| match outcome.get(p) {
             Some(Some(json)) => Some(seal(json)),
             Some(None) => None,
-            None => self.old.get(p).map(|e| seal(&e.json)),
+            None => self.old.get(p).map(|e| newline(&e.sealed)),
         });
         write_atomic(&self.files.snap, std::iter::once(header.clone()).chain(entries)).map_err(unwritable)?;
         // The snapshot now holds everything: start an empty journal.
@@ -941,8 +952,8 @@ impl Entry {
     }
 }
 
-fn parse_entry(json: String) -> Option<(String, Entry)> {
-    let rec: EntryRec = serde_json::from_str(&json).ok()?;
+fn parse_entry(sealed: String) -> Option<(String, Entry)> {
+    let rec: EntryRec = serde_json::from_str(unseal(sealed.as_bytes())?).ok()?;
     let path = PathBuf::from(&rec.p);
     let mut rules: HashMap<&str, Arc<str>> = HashMap::new();
     let reports = rec
@@ -990,7 +1001,7 @@ fn parse_entry(json: String) -> Option<(String, Entry)> {
         racy: rec.r,
         allowed: rec.a,
         reports: Mutex::new(reports),
-        json,
+        sealed,
     };
     Some((rec.p, entry))
 }
