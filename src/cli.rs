@@ -39,6 +39,8 @@ pub enum Command {
     /// input) rather than on the command line, which shell history and
     /// process lists keep.
     ///
+    /// Every file is read: find never uses the scan cache (--cache).
+    ///
     /// Exit status: 0 not found, 1 found, 2 an error or any file that could
     /// not be read (the answer may be incomplete).
     Find(FindArgs),
@@ -140,6 +142,22 @@ pub struct ScanArgs {
     /// folder wins).
     #[arg(long, value_name = "DIR")]
     pub patterns: Vec<PathBuf>,
+
+    /// Keep each file's results in a cache, so that the next scan of the
+    /// same folders reads only new and changed files (unchanged: same
+    /// device, inode, size and modification time, or same content). In
+    /// DIR, default $XDG_CACHE_HOME/snoka or ~/.cache/snoka; write
+    /// `--cache=DIR` or put --cache after the paths. The cache holds masked
+    /// values and keyed fingerprints only (raw values with --show-values);
+    /// it is emptied when the version, the rules or an option that changes
+    /// the findings changes. An unwritable or busy cache: a warning, and
+    /// the scan runs without it. `snoka find` never uses it.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "", value_parser = parse_cache_dir)]
+    pub cache: Option<PathBuf>,
+
+    /// Do not use a cache, even if the configuration file sets one.
+    #[arg(long, conflicts_with = "cache")]
+    pub no_cache: bool,
 
     /// Walking, limits and messages.
     #[command(flatten)]
@@ -324,6 +342,11 @@ pub struct RunArgs {
 
 fn parse_shard(s: &str) -> Result<crate::shard::Shard, String> {
     s.parse()
+}
+
+/// `--cache` without a value is the empty path: the default folder.
+fn parse_cache_dir(s: &str) -> Result<PathBuf, String> {
+    Ok(PathBuf::from(s))
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {

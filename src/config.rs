@@ -69,6 +69,15 @@ pub struct ScanConfig {
     file_timeout: Option<u64>,
     quiet: Option<bool>,
     verbose: Option<bool>,
+    cache: Option<CacheSetting>,
+}
+
+/// `cache = true` (the default folder), `cache = false`, or `cache = "DIR"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum CacheSetting {
+    On(bool),
+    Dir(PathBuf),
 }
 
 /// Reads the configuration for a scan: `--config FILE`, else
@@ -148,6 +157,13 @@ fn merge(args: &mut ScanArgs, m: &ArgMatches, c: ScanConfig, base: &Path) -> Res
     }
     if let Some(v) = c.patterns.filter(|_| unset("patterns")) {
         args.patterns = v.into_iter().map(rel).collect();
+    }
+    if let Some(v) = c.cache.filter(|_| unset("cache") && !args.no_cache) {
+        args.cache = match v {
+            CacheSetting::On(true) => Some(PathBuf::new()),
+            CacheSetting::On(false) => None,
+            CacheSetting::Dir(d) => Some(rel(d)),
+        };
     }
     let run = &mut args.run;
     if let Some(v) = c.threads.filter(|_| unset("threads")) {

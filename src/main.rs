@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::{CommandFactory, FromArgMatches};
 
+use snoka::cache::{self, Cache};
 use snoka::cli::{Cli, Command, FindArgs, RulesArgs, RunArgs, ScanArgs};
 use snoka::detect::date::Date;
 use snoka::exit::Exit;
@@ -77,7 +78,7 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
         Some(p) => std::fs::read_to_string(p).with_context(|| format!("reading --allow-values {}", p.display()))?,
         None => String::new(),
     };
-    let allow = AllowList::new(&engine, &allow_values, &args.allow_paths)?;
+    let mut allow = AllowList::new(&engine, &allow_values, &args.allow_paths)?;
     let baseline = match &args.baseline {
         Some(p) => {
             let text = std::fs::read_to_string(p).with_context(|| format!("reading --baseline {}", p.display()))?;
@@ -85,7 +86,7 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
         }
         None => None,
     };
-    let never: Vec<PathBuf> = args
+    let mut never: Vec<PathBuf> = args
         .output
         .iter()
         .chain(args.run.errors.iter())
@@ -95,10 +96,44 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
         .cloned()
         .collect();
     let detectors = Detectors::new(&engine, &opts);
-    let mut reports = walk_and_scan(&args.paths, &args.run, never, &detectors, &opts)?;
+    let mut cache = match &args.cache {
+        Some(dir) if !args.no_cache => open_cache(dir, &args, &engine, &opts),
+        _ => None,
+    };
+    if let Some(c) = &cache {
+        never.extend(c.own_files());
+    }
+    let mut reports = walk_and_scan(&args.paths, &args.run, never, &detectors, &opts, cache.as_mut())?;
+    let mut allowed_marker = detectors.allowed();
+    let mut cached = None;
+    if let Some(mut c) = cache {
+        allowed_marker += c.allowed();
+        if !c.raw_values() {
+            allow.add_fingerprints(|v| c.fingerprint(v));
+        }
+        for w in c.warnings() {
+            eprintln!("snoka: {w}");
+        }
+        let dir = c.dir().to_path_buf();
+        let stats = c.stats();
+        if let Err(e) = c.finish() {
+            eprintln!("snoka: {e}; the next scan reads the files again");
+        }
+        if args.run.verbose {
+            eprintln!(
+                "snoka: cache {}: {} files unchanged, {} with the same content, {} read and scanned{}",
+                dir.display(),
+                stats.unchanged,
+                stats.same_content,
+                stats.scanned,
+                if stats.invalidated { " (cache emptied: version, rules or options changed)" } else { "" }
+            );
+        }
+        cached = Some(stats.from_cache());
+    }
     let mut suppressed = suppress::Counts::new();
-    if detectors.allowed() > 0 {
-        suppressed.insert("snoka:allow", detectors.allowed());
+    if allowed_marker > 0 {
+        suppressed.insert("snoka:allow", allowed_marker);
     }
     allow.apply(&mut reports, &mut suppressed);
     let mut accepted_failed = 0;
@@ -122,6 +157,7 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
     let mut summary = Summary::of(&reports, start.elapsed());
     summary.suppressed = suppressed;
     summary.accepted_failed = accepted_failed;
+    summary.cached = cached;
     let rules: Vec<(&str, &str)> = engine.rules().iter().map(|r| (&*r.id, r.description.as_str())).collect();
     let write = |w: &mut dyn Write| -> Result<(), ReportError> {
         match args.format {
@@ -141,6 +177,38 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
         return Ok(interrupted(&reports));
     }
     Ok(Exit::failing_on(&summary, &args.fail_on))
+}
+
+/// Opens the `--cache` folder (`dir` empty: the default one) for this scan;
+/// on any problem, warns and returns `None` (the scan runs without it).
+fn open_cache(dir: &Path, args: &ScanArgs, engine: &snoka::Engine, opts: &ScanOptions) -> Option<Cache> {
+    let dir = if dir.as_os_str().is_empty() {
+        match cache::default_dir() {
+            Some(d) => d,
+            None => {
+                eprintln!(
+                    "snoka: no cache folder (HOME and XDG_CACHE_HOME unset; give --cache=DIR); scanning without it"
+                );
+                return None;
+            }
+        }
+    } else {
+        dir.to_path_buf()
+    };
+    let config = cache::config_fingerprint(engine, opts, args.show_values);
+    let shard = args.run.shard.as_ref().map(|s| format!("{}/{}", s.index, s.count));
+    match Cache::open(&dir, &args.paths, shard.as_deref(), &config, args.show_values) {
+        Ok(mut c) => {
+            for w in c.warnings() {
+                eprintln!("snoka: {w}");
+            }
+            Some(c)
+        }
+        Err(e) => {
+            eprintln!("snoka: {e}; scanning without it");
+            None
+        }
+    }
 }
 
 /// Says how much of an interrupted run is in its report; exit 2.
@@ -205,7 +273,7 @@ fn run_find(args: FindArgs) -> Result<Exit> {
     let opts = scan_options(&args.run);
     let mut never: Vec<PathBuf> = args.output.iter().chain(args.run.errors.iter()).cloned().collect();
     never.extend(args.subject.iter().chain(&args.subjects).filter(|p| p.as_os_str() != "-").cloned());
-    let reports = walk_and_scan(&args.paths, &args.run, never, &index, &opts)?;
+    let reports = walk_and_scan(&args.paths, &args.run, never, &index, &opts, None)?;
     let summary = Summary::of(&reports, start.elapsed());
 
     let write = |w: &mut dyn Write| -> Result<(), ReportError> {
@@ -362,6 +430,7 @@ fn walk_and_scan(
     never: Vec<PathBuf>,
     search: &dyn Search,
     opts: &ScanOptions,
+    cache: Option<&mut Cache>,
 ) -> Result<Vec<FileReport>> {
     let threads = run.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     // Parsers of hostile documents recurse; a large stack (address space,
@@ -383,7 +452,10 @@ fn walk_and_scan(
     if let Some(shard) = run.shard {
         shard.filter(&mut items, paths);
     }
-    let reports = pool.install(|| scan_with(items, search, opts));
+    let reports = pool.install(|| match cache {
+        Some(c) => c.scan(items, search, opts),
+        None => scan_with(items, search, opts),
+    });
     for r in &reports {
         let path = if r.member.is_empty() {
             r.path.display().to_string()

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The kind of personal data a finding is.
 ///
@@ -158,7 +158,7 @@ impl fmt::Display for Confidence {
 /// [`Location::Body`]) are refined to the line of the value by
 /// [`Location::at_line`]; the others name a unit small enough to find the
 /// value in (a cell, a paragraph, a header).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Location {
     /// The file's own path below the scanned folder, or a member's name:

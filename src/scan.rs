@@ -113,6 +113,19 @@ pub struct Detectors<'a> {
     allowed: std::sync::atomic::AtomicUsize,
 }
 
+thread_local! {
+    /// [`Detectors::allowed`] counted on this thread only.
+    static ALLOWED_HERE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// How many findings a `snoka:allow` line suppressed on this thread so far
+/// (by any [`Detectors`]). A file is scanned on one thread, so the
+/// difference before and after [`scan_file_with`] is that file's count
+/// (kept by the cache with the file's reports).
+pub fn allowed_on_this_thread() -> usize {
+    ALLOWED_HERE.with(std::cell::Cell::get)
+}
+
 /// A line holding this text reports nothing (fixtures that must contain
 /// fake numbers): `811218-9876 # snoka:allow`.
 pub const ALLOW_MARKER: &str = "snoka:allow";
@@ -162,6 +175,7 @@ impl Search for Detectors<'_> {
                 }
                 out.extend(kept);
                 self.allowed.fetch_add(dropped, std::sync::atomic::Ordering::Relaxed);
+                ALLOWED_HERE.with(|n| n.set(n.get() + dropped));
             }
         });
     }
@@ -193,6 +207,19 @@ pub fn scan(items: Vec<WalkItem>, engine: &Engine, opts: &ScanOptions) -> Vec<Fi
 
 /// [`scan`] with any [`Search`].
 pub fn scan_with(items: Vec<WalkItem>, search: &dyn Search, opts: &ScanOptions) -> Vec<FileReport> {
+    scan_items(items, search, opts, &|job: &FileJob| scan_file_with(job, search, opts))
+}
+
+/// [`scan_with`], getting the reports of each file to scan from `per_file`
+/// (which may scan it with [`scan_file_with`] or take them from elsewhere,
+/// see [`crate::cache`]). Files not started when a stop is requested, and
+/// what the walk skipped or failed on, are handled here as in [`scan_with`].
+pub fn scan_items(
+    items: Vec<WalkItem>,
+    search: &dyn Search,
+    opts: &ScanOptions,
+    per_file: &(dyn Fn(&FileJob) -> Vec<FileReport> + Sync),
+) -> Vec<FileReport> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let total_bytes: u64 = items.iter().map(|i| if let WalkItem::File(job) = i { job.size } else { 0 }).sum();
     let total_files = items.len();
@@ -206,7 +233,7 @@ pub fn scan_with(items: Vec<WalkItem>, search: &dyn Search, opts: &ScanOptions) 
                 WalkItem::File(job) if stop_requested() => {
                     vec![report(&job.path, FileStatus::Skipped(NOT_STARTED.into()), 0)]
                 }
-                WalkItem::File(job) => scan_file_with(&job, search, opts),
+                WalkItem::File(job) => per_file(&job),
                 WalkItem::Skipped { path, reason } => named(&path, FileStatus::Skipped(reason), search),
                 WalkItem::Failed { path, message } => named(&path, FileStatus::Failed(message), search),
             };
@@ -268,6 +295,23 @@ pub fn scan_file(job: &FileJob, engine: &Engine, opts: &ScanOptions) -> Vec<File
 
 /// [`scan_file`] with any [`Search`].
 pub fn scan_file_with(job: &FileJob, search: &dyn Search, opts: &ScanOptions) -> Vec<FileReport> {
+    scan_file_reusing(job, search, opts, &mut |_, _| None)
+}
+
+/// What [`scan_file_reusing`] offers a file's bytes and modification time
+/// to: reports to use instead of scanning, or `None`.
+pub type Reuse<'a> = dyn FnMut(&[u8], Option<std::time::SystemTime>) -> Option<Vec<FileReport>> + 'a;
+
+/// [`scan_file_with`], first offering the bytes read (all of the file) and
+/// its modification time to `reuse`: reports it returns are the file's
+/// (nothing is scanned); `None` scans the bytes. The incremental cache
+/// ([`crate::cache`]) hashes the bytes here, so a file is read only once.
+pub fn scan_file_reusing(
+    job: &FileJob,
+    search: &dyn Search,
+    opts: &ScanOptions,
+    reuse: &mut Reuse<'_>,
+) -> Vec<FileReport> {
     let (bytes, modified) = match read_bounded(&job.path, opts.max_filesize) {
         Ok(b) => b,
         Err(e) => return named(&job.path, FileStatus::Failed(e.to_string()), search),
@@ -275,6 +319,9 @@ pub fn scan_file_with(job: &FileJob, search: &dyn Search, opts: &ScanOptions) ->
     if bytes.len() as u64 > opts.max_filesize {
         let why = "larger than --max-filesize (grew while scanned)";
         return named(&job.path, FileStatus::Skipped(why.into()), search);
+    }
+    if let Some(reports) = reuse(&bytes, modified) {
+        return reports;
     }
     let mut reports = scan_bytes_with(&job.path, &bytes, search, opts);
     if let Some(top) = reports.first_mut() {

@@ -84,6 +84,15 @@ impl AllowList {
         Ok(AllowList { values: set, paths })
     }
 
+    /// Also allows findings whose `normalized` value, or `value` lower-cased,
+    /// is the fingerprint `fp` gives for a listed value: findings from the
+    /// scan cache carry fingerprints instead of values (see
+    /// [`crate::cache::Cache::fingerprint`]).
+    pub fn add_fingerprints(&mut self, fp: impl Fn(&str) -> String) {
+        let prints: Vec<String> = self.values.iter().map(|v| fp(v)).collect();
+        self.values.extend(prints);
+    }
+
     /// True when nothing is allowed.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty() && self.paths.is_none()

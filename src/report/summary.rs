@@ -30,6 +30,9 @@ pub struct Summary {
     pub suppressed: BTreeMap<&'static str, usize>,
     /// Failed files that the baseline accepts (still listed as failed).
     pub accepted_failed: usize,
+    /// With `--cache`: files whose reports came from the cache (counted in
+    /// `scanned` too, as the reports are the same).
+    pub cached: Option<usize>,
 }
 
 impl Summary {
@@ -91,6 +94,9 @@ impl fmt::Display for Summary {
         write!(f, "; {} skipped, {} failed", self.skipped, self.failed)?;
         if self.accepted_failed > 0 {
             write!(f, " ({} accepted by the baseline)", self.accepted_failed)?;
+        }
+        if let Some(n) = self.cached {
+            write!(f, "; {n} from cache")?;
         }
         Ok(())
     }
