@@ -237,7 +237,8 @@ fn unreadable_config_files_are_clear_errors() {
 /// is an error naming it, never silently ignored.
 #[test]
 fn unreadable_snoka_toml_in_the_current_folder_is_a_clear_error() {
-    let cases: Vec<(&str, Box<dyn Fn(&Path)>, &str)> = vec![
+    type Make = Box<dyn Fn(&Path)>;
+    let cases: Vec<(&str, Make, &str)> = vec![
         ("a folder", Box::new(|p: &Path| std::fs::create_dir(p).expect("mkdir")), "Is a directory"),
         (
             "not UTF-8",
