@@ -90,10 +90,13 @@ pub fn apply(args: &mut ScanArgs, matches: &ArgMatches) -> Result<Option<PathBuf
         (None, true) => return Ok(None),
         (None, false) => {
             let f = PathBuf::from(DEFAULT_FILE);
-            if !f.is_file() {
-                return Ok(None);
+            // Only a missing file means "no configuration": one that is
+            // there but cannot be read (a folder, a dangling link, no
+            // permission) is an error, never silently ignored.
+            match std::fs::symlink_metadata(&f) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                _ => f,
             }
-            f
         }
     };
     let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Io { file: file.clone(), source })?;

@@ -61,10 +61,28 @@ fn main() -> ExitCode {
     match result {
         Ok(exit) => exit.into(),
         Err(e) => {
-            eprintln!("snoka: {e:#}");
+            eprintln!("snoka: {}", error_chain(&e));
             Exit::Error.into()
         }
     }
+}
+
+/// An error and its causes joined by `: `, like `{e:#}`, but without a
+/// cause that the layer above already ended with (`file: Is a directory`,
+/// not `file: Is a directory: Is a directory`).
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if msg.ends_with(&text) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(&text);
+    }
+    msg
 }
 
 fn run_scan(args: ScanArgs) -> Result<Exit> {
@@ -487,7 +505,7 @@ fn write_report(output: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> Res
             if let Err(e) = res
                 && !e.is_broken_pipe()
             {
-                return Err(e).context("writing report");
+                return Err(e).context("writing the report to standard output");
             }
         }
     }

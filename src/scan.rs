@@ -337,7 +337,21 @@ pub fn scan_bytes(path: &Path, bytes: &[u8], engine: &Engine, opts: &ScanOptions
 
 /// [`scan_bytes`] with any [`Search`].
 pub fn scan_bytes_with(path: &Path, bytes: &[u8], search: &dyn Search, opts: &ScanOptions) -> Vec<FileReport> {
-    run_file(path, bytes, search, opts, None).0
+    run_file(path, bytes, search, opts, None, None).0
+}
+
+/// [`scan_bytes`] with the format forced instead of sniffed: the bytes go to
+/// `format`'s extractor whatever they hold, through the same sink, limits
+/// and panic isolation as a scan. For fuzzing every extractor with
+/// arbitrary bytes; members found inside are still sniffed.
+pub fn scan_bytes_as(
+    path: &Path,
+    format: Format,
+    bytes: &[u8],
+    engine: &Engine,
+    opts: &ScanOptions,
+) -> Vec<FileReport> {
+    run_file(path, bytes, &Detectors::new(engine, opts), opts, None, Some(format)).0
 }
 
 /// The bytes of the members of `bytes` (a file at `path`) whose member
@@ -353,7 +367,7 @@ pub fn extract_members(
     impl Search for Nothing {
         fn search(&self, _: &Location, _: &str, _: &str, _: &mut Vec<Finding>) {}
     }
-    run_file(path, bytes, &Nothing, opts, Some(wanted)).1
+    run_file(path, bytes, &Nothing, opts, Some(wanted), None).1
 }
 
 type Captured = Vec<(String, Vec<u8>)>;
@@ -364,6 +378,7 @@ fn run_file(
     search: &dyn Search,
     opts: &ScanOptions,
     capture: Option<&std::collections::HashSet<String>>,
+    forced: Option<Format>,
 ) -> (Vec<FileReport>, Captured) {
     let mut fs = FileScan {
         search,
@@ -382,7 +397,10 @@ fn run_file(
     };
     let name = path.to_string_lossy();
     search.search_name(&name, &mut fs.current.findings);
-    let outcome = catch_unwind(AssertUnwindSafe(|| fs.run(&name, bytes)));
+    let outcome = catch_unwind(AssertUnwindSafe(|| match forced {
+        Some(format) => fs.run_as(&name, bytes, format),
+        None => fs.run(&name, bytes),
+    }));
     if outcome.is_err() {
         // The panic may have left a member half done: keep what finished,
         // and mark the file itself.
@@ -416,11 +434,34 @@ pub fn open_read_only(path: &Path) -> std::io::Result<File> {
 /// Opens a file read-only and reads at most `limit + 1` bytes; also
 /// returns its modification time.
 fn read_bounded(path: &Path, limit: u64) -> Result<(Vec<u8>, Option<std::time::SystemTime>), ExtractError> {
-    let mut f = open_read_only(path)?;
+    let f = open_read_only(path)?;
     let modified = f.metadata().and_then(|m| m.modified()).ok();
+    test_read_delay();
+    Ok((read_limited(f, limit)?, modified))
+}
+
+/// Reads at most `limit + 1` bytes from `r`. A read error part-way (an I/O
+/// error on a failing disk or share) fails the whole file: what was read
+/// before it is dropped, never reported as if it were the file.
+fn read_limited(r: impl Read, limit: u64) -> Result<Vec<u8>, ExtractError> {
     let mut buf = Vec::new();
-    f.by_ref().take(limit.saturating_add(1)).read_to_end(&mut buf)?;
-    Ok((buf, modified))
+    r.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// For tests of files that change while they are scanned: when the
+/// environment variable `SNOKA_TEST_READ_DELAY_MS` is set (read once), each
+/// file is held open that long between opening it and reading it, so a
+/// test can delete or truncate it in that window. Unset, this does nothing.
+fn test_read_delay() {
+    static DELAY: std::sync::OnceLock<Option<std::time::Duration>> = std::sync::OnceLock::new();
+    let delay = DELAY.get_or_init(|| {
+        let ms = std::env::var("SNOKA_TEST_READ_DELAY_MS").ok()?.parse::<u64>().ok()?;
+        Some(std::time::Duration::from_millis(ms.min(60_000)))
+    });
+    if let Some(d) = delay {
+        std::thread::sleep(*d);
+    }
 }
 
 /// The state of scanning one top-level file: the report being filled (the
@@ -453,6 +494,11 @@ impl FileScan<'_> {
     /// status from the outcome.
     fn run(&mut self, name: &str, bytes: &[u8]) {
         let format = extract::sniff(name, bytes);
+        self.run_as(name, bytes, format);
+    }
+
+    /// Extracts `bytes` as `format` into the current report.
+    fn run_as(&mut self, name: &str, bytes: &[u8], format: Format) {
         self.current.format = format.name();
         if let Format::Binary(what) = format {
             let why = if what == "binary" { "binary".to_string() } else { format!("binary ({what})") };
@@ -1087,5 +1133,69 @@ mod tests {
             &mut out,
         );
         assert_eq!(out[0].location.to_string(), "page 2, line 3");
+    }
+}
+
+/// Read faults: an I/O error part-way through a file fails that file with
+/// the OS error text, and the scan goes on.
+#[cfg(test)]
+mod read_fault_tests {
+    use std::io::Read;
+
+    use super::*;
+
+    /// Gives `ok` bytes of a personnummer line, then fails like a bad disk.
+    struct FailAfter {
+        ok: usize,
+    }
+
+    impl Read for FailAfter {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.ok == 0 {
+                return Err(std::io::Error::from_raw_os_error(libc::EIO));
+            }
+            let line = b"Personnummer: 811218-9876\n";
+            let n = buf.len().min(self.ok).min(line.len());
+            buf[..n].copy_from_slice(&line[..n]);
+            self.ok -= n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn an_io_error_mid_file_fails_the_file_with_the_os_error() {
+        let err = read_limited(FailAfter { ok: 100 }, 1 << 20).expect_err("the read fails");
+        // The same conversion scan_file_with makes of a read_bounded error.
+        let status = FileStatus::Failed(err.to_string());
+        assert_eq!(status, FileStatus::Failed("Input/output error (os error 5)".into()));
+        // Under the limit, a reader that does not fail gives all its bytes.
+        assert_eq!(read_limited(&b"abc"[..], 10).expect("reads"), b"abc");
+        assert_eq!(read_limited(&b"abcdef"[..], 2).expect("reads"), b"abc", "limit + 1 bytes at most");
+    }
+
+    /// A real EIO on Linux, unprivileged: reading `/proc/self/mem` at
+    /// offset 0 (an address never mapped) fails with "Input/output error".
+    /// Scanned next to an ordinary file, it fails alone.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_real_eio_fails_that_file_and_the_scan_goes_on() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let ok = dir.path().join("ok.txt");
+        std::fs::write(&ok, "Personnummer: 811218-9876\n").expect("write");
+        let mem = Path::new("/proc/self/mem");
+        if std::fs::File::open(mem).is_err() {
+            eprintln!("note: /proc/self/mem cannot be opened here; skipping the real EIO case");
+            return;
+        }
+        let items = vec![
+            WalkItem::File(FileJob { path: mem.to_path_buf(), size: 0 }),
+            WalkItem::File(FileJob { path: ok.clone(), size: 26 }),
+        ];
+        let engine = Engine::builtin().expect("rules");
+        let reports = scan(items, &engine, &ScanOptions::new());
+        let of = |p: &Path| reports.iter().find(|r| r.path == p).expect("reported");
+        assert_eq!(of(mem).status, FileStatus::Failed("Input/output error (os error 5)".into()));
+        assert_eq!(of(&ok).status, FileStatus::Scanned);
+        assert_eq!(of(&ok).findings.len(), 1);
     }
 }

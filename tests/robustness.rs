@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use snoka::Engine;
 use snoka::extract::{Format, sniff};
 use snoka::model::{FileReport, FileStatus};
-use snoka::scan::{ScanOptions, scan_bytes};
+use snoka::scan::{ScanOptions, scan_bytes, scan_bytes_as};
 
 const PANIC: &str = "internal error while extracting (panic)";
 
@@ -110,15 +110,41 @@ fn shared_corpus_scans_without_panic_or_hang() {
     eprintln!("{} corpus files; not fully read:\n  {}", files.len(), not_scanned.join("\n  "));
 }
 
-/// Every input in tests/fuzz-regressions/ (raw `dispatch` fuzzer inputs:
-/// the first byte picks the file name) scans without a panic or a hang.
-/// The fuzz target's name list is repeated here on purpose: an input must
-/// mean the same file here as it did to the fuzzer.
+/// Every input in tests/fuzz-regressions/ runs again through what its
+/// fuzz target did, without a panic or a hang. Inputs directly in the
+/// folder or in `dispatch/` are `dispatch` inputs (the first byte picks the
+/// file name), in `extract/` are `extract` inputs (the first byte forces the
+/// format), in `detect/` are `detect` inputs (text). The fuzz targets' lists
+/// are repeated here on purpose: an input must mean the same file here as it
+/// did to the fuzzer.
 #[test]
 fn fuzz_regressions_scan_cleanly() {
     const NAMES: [&str; 16] = [
         "a.txt", "a.csv", "a.tsv", "a.pdf", "a.docx", "a.xlsx", "a.xls", "a.ods", "a.pptx", "a.odt", "a.eml", "a.mbox",
         "a.msg", "a.html", "a.zip", "a.tar.gz",
+    ];
+    const FORMATS: [(Format, &str); 21] = [
+        (Format::Text, "a.txt"),
+        (Format::Csv, "a.csv"),
+        (Format::Pdf, "a.pdf"),
+        (Format::Xlsx, "a.xlsx"),
+        (Format::Xlsb, "a.xlsb"),
+        (Format::Xls, "a.xls"),
+        (Format::Ods, "a.ods"),
+        (Format::Docx, "a.docx"),
+        (Format::Pptx, "a.pptx"),
+        (Format::Odt, "a.odt"),
+        (Format::Odp, "a.odp"),
+        (Format::Msg, "a.msg"),
+        (Format::Eml, "a.eml"),
+        (Format::Mbox, "a.mbox"),
+        (Format::Html, "a.html"),
+        (Format::Xml, "a.xml"),
+        (Format::Zip, "a.zip"),
+        (Format::Tar, "a.tar"),
+        (Format::Gzip, "a.gz"),
+        (Format::Csv, "a.tsv"),
+        (Format::Gzip, "a.tar.gz"),
     ];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");
     let engine = Engine::builtin().expect("rules");
@@ -128,9 +154,23 @@ fn fuzz_regressions_scan_cleanly() {
         files_under(&dir).into_iter().filter(|p| p.extension().is_none_or(|e| e != "md")).collect();
     for input in &inputs {
         let data = std::fs::read(input).expect("read");
+        let target = input.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).unwrap_or("");
+        if target == "detect" {
+            let text = String::from_utf8_lossy(&data);
+            let mut out = Vec::new();
+            engine.detect(&text, &mut out);
+            for d in &out {
+                assert!(text.is_char_boundary(d.span.start) && text.is_char_boundary(d.span.end), "{input:?}");
+            }
+            continue;
+        }
         let Some((&pick, content)) = data.split_first() else { continue };
-        let name = NAMES[usize::from(pick) % NAMES.len()];
-        let reports = scan_bytes(Path::new(name), content, &engine, &opts);
+        let reports = if target == "extract" {
+            let (format, name) = FORMATS[usize::from(pick) % FORMATS.len()];
+            scan_bytes_as(Path::new(name), format, content, &engine, &opts)
+        } else {
+            scan_bytes(Path::new(NAMES[usize::from(pick) % NAMES.len()]), content, &engine, &opts)
+        };
         let bad = problems(&reports);
         assert!(bad.is_empty(), "{}: {bad:?}", input.display());
     }
