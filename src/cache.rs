@@ -890,7 +890,7 @@ impl Cache {
             mv: f.masked_value.clone(),
             mn: f.masked_normalized.clone(),
             s: f.score,
-            why: f.reason.clone(),
+            why: f.reason.to_string(),
         }
     }
 
@@ -976,7 +976,7 @@ fn parse_entry(sealed: String) -> Option<(String, Entry)> {
                         masked_value: f.mv.clone(),
                         masked_normalized: f.mn.clone(),
                         score: f.s,
-                        reason: f.why.clone(),
+                        reason: crate::model::intern(&f.why),
                         subject: None,
                         context: None,
                     })

@@ -317,12 +317,38 @@ pub struct Finding {
     /// Score in `0.0..=1.0`, from which [`Finding::confidence`] is derived.
     pub score: f32,
     /// Why it was reported: `;`-separated reason codes such as
-    /// `luhn;date;keyword:personnummer`.
-    pub reason: String,
+    /// `luhn;date;keyword:personnummer`. Shared ([`intern`]): a scan holds
+    /// hundreds of thousands of findings and a few hundred distinct reasons.
+    pub reason: std::sync::Arc<str>,
     /// For `snoka find`: the index of the subject this mentions.
     pub subject: Option<u32>,
     /// For `snoka find --context N`: the surrounding text, masked.
     pub context: Option<String>,
+}
+
+/// `text` as a shared string, the same allocation for equal texts on one
+/// thread (up to a few thousand distinct texts, then fresh ones). Findings'
+/// reasons repeat endlessly; one copy each keeps a scan of a large share
+/// within its memory bound.
+pub fn intern(text: &str) -> std::sync::Arc<str> {
+    use std::cell::RefCell;
+    use std::collections::HashSet;
+    use std::sync::Arc;
+    const MAX: usize = 4096;
+    thread_local! {
+        static SEEN: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+    }
+    SEEN.with(|seen| {
+        let mut seen = seen.borrow_mut();
+        if let Some(s) = seen.get(text) {
+            return Arc::clone(s);
+        }
+        let s: Arc<str> = Arc::from(text);
+        if seen.len() < MAX {
+            seen.insert(Arc::clone(&s));
+        }
+        s
+    })
 }
 
 impl Finding {

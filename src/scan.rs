@@ -851,7 +851,7 @@ fn find_located(
             masked_normalized: d.mask_normalized.apply(&d.normalized),
             normalized: d.normalized,
             score: d.score,
-            reason: d.reason,
+            reason: crate::model::intern(&d.reason),
             subject: None,
             context: None,
         });

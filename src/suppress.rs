@@ -298,7 +298,7 @@ mod tests {
                     masked_value: String::new(),
                     masked_normalized: String::new(),
                     score: 0.9,
-                    reason: String::new(),
+                    reason: "".into(),
                     subject: None,
                     context: None,
                 })

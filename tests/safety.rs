@@ -174,6 +174,9 @@ fn interrupted_scan_writes_a_complete_report_of_what_it_read() {
     let child = std::process::Command::new(bin)
         .current_dir(tmp.path())
         .args(["scan", "share", "-j1", "-o", "out.csv", "--errors", "errors.csv"])
+        // Each file held open 10 ms: the scan takes 4 s however fast the
+        // machine, so the signal lands in the middle of it.
+        .env("SNOKA_TEST_READ_DELAY_MS", "10")
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");

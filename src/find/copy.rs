@@ -373,7 +373,7 @@ mod tests {
                 masked_value: String::new(),
                 masked_normalized: String::new(),
                 score: 0.6,
-                reason: String::new(),
+                reason: "".into(),
                 subject: Some(0),
                 context: None,
             }],

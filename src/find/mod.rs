@@ -392,7 +392,7 @@ impl SubjectIndex {
                 masked_value: masked_value.clone(),
                 masked_normalized: masked_normalized.clone(),
                 score: h.score,
-                reason: h.reason.to_string(),
+                reason: h.reason.into(),
                 subject: Some(h.subject),
                 context,
             });
@@ -486,7 +486,7 @@ impl SubjectIndex {
                             masked_value: masked.clone(),
                             masked_normalized: mask_name(display),
                             score,
-                            reason: if h.fuzzy { "name:fuzzy;across-cells" } else { "name:across-cells" }.to_string(),
+                            reason: if h.fuzzy { "name:fuzzy;across-cells" } else { "name:across-cells" }.into(),
                             subject: Some(subject),
                             context: (self.opts.context > 0).then(|| format!("«{shown}»")),
                         });
@@ -768,7 +768,9 @@ mod tests {
         let mut out = Vec::new();
         ix.search(&Location::Line { line: 1, column: 1 }, "", text, &mut out);
         out.into_iter()
-            .map(|f| (ix.subjects()[f.subject.expect("subject") as usize].id.clone(), f.kind, f.value, f.reason))
+            .map(|f| {
+                (ix.subjects()[f.subject.expect("subject") as usize].id.clone(), f.kind, f.value, f.reason.to_string())
+            })
             .collect()
     }
 
@@ -903,7 +905,7 @@ mod tests {
             ix.search(&cell(row, column), "", text, &mut out);
         }
         let got: Vec<(String, String, String)> =
-            out.iter().map(|f| (f.location.to_string(), f.value.clone(), f.reason.clone())).collect();
+            out.iter().map(|f| (f.location.to_string(), f.value.clone(), f.reason.to_string())).collect();
         assert_eq!(
             got,
             vec![
@@ -928,7 +930,7 @@ mod tests {
         fuzzy.search(&Location::Line { line: 1, column: 1 }, "", "Hej Oesten Aakerlund", &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].confidence(), Confidence::Low);
-        assert_eq!(out[0].reason, "name:fuzzy");
+        assert_eq!(&*out[0].reason, "name:fuzzy");
         assert_eq!(out[0].masked_value, "O***** A********");
     }
 

@@ -42,7 +42,7 @@ pub fn write(w: &mut dyn Write, reports: &[FileReport], show_values: bool) -> Re
                 location.as_str(),
                 f.confidence().as_str(),
                 &f.rule,
-                f.reason.as_str(),
+                &*f.reason,
             ];
             out.write_record(row.iter().map(|c| neutralise(c).into_owned()))?;
         }

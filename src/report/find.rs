@@ -87,7 +87,7 @@ pub fn write_csv(
             value,
             location.as_str(),
             f.confidence().as_str(),
-            f.reason.as_str(),
+            &*f.reason,
         ];
         if with_context {
             cells.push(f.context.as_deref().unwrap_or(""));

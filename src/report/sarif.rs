@@ -134,7 +134,7 @@ fn result(r: &FileReport, f: &Finding, uri: &str, rule_index: usize, show_values
         "confidence": f.confidence().as_str(),
         "score": f64::from((f.score * 100.0).round()) / 100.0,
         "location": location,
-        "reason": f.reason,
+        "reason": &*f.reason,
     });
     if !r.member.is_empty() {
         properties["member"] = json!(r.member);
