@@ -88,6 +88,8 @@ fn error_chain(e: &anyhow::Error) -> String {
 fn run_scan(args: ScanArgs) -> Result<Exit> {
     let start = Instant::now();
     let engine = Engine::with_patterns(&args.patterns).context("loading rules")?;
+    // Load the phone metadata while the tree is walked.
+    std::thread::spawn(snoka::detect::phone::warm_up);
     let mut opts = scan_options(&args.run);
     opts.min_confidence = args.min_confidence;
     opts.kinds = args.kinds.clone();
@@ -245,6 +247,8 @@ fn interrupted(reports: &[FileReport]) -> Exit {
 /// failures on stderr and exit 2.
 fn run_rules(args: RulesArgs) -> Result<Exit> {
     let engine = Engine::with_patterns(&args.patterns).context("loading rules")?;
+    // Load the phone metadata while the tree is walked.
+    std::thread::spawn(snoka::detect::phone::warm_up);
     let write = |w: &mut dyn Write| -> Result<(), ReportError> {
         let mut out = csv::Writer::from_writer(w);
         out.write_record(["id", "kind", "validator", "priority", "source", "description"])?;
