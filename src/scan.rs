@@ -149,6 +149,11 @@ impl<'a> Detectors<'a> {
 
 impl Search for Detectors<'_> {
     fn candidates(&self, text: &str, out: &mut Vec<std::ops::Range<usize>>) -> bool {
+        // User rules may anchor at a field's edges; only the built-in ones
+        // are known to find the same candidates in the whole file.
+        if !self.engine.is_builtin_only() {
+            return false;
+        }
         self.engine.candidates(text, out);
         true
     }
@@ -1116,6 +1121,25 @@ mod tests {
         assert_eq!(filtered[0].findings, all[0].findings);
         assert!(all[0].findings.len() > 150, "{}", all[0].findings.len());
         assert!(all[0].findings.iter().any(|f| f.kind == Kind::Personnummer && f.value == "8112189876"));
+    }
+
+    /// A user's rule anchored at a field's edges still finds its fields:
+    /// with `--patterns` rules every CSV field is searched.
+    #[test]
+    fn csv_fields_reach_anchored_user_rules() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let rule = "[[rule]]\nid = \"medlem\"\ndescription = \"Medlemsnummer\"\nkind = \"medlemsnummer\"\nvalidator = \"none\"\n\
+                    confidence = \"high\"\nregex = '''^M[0-9]{6}$'''\n";
+        std::fs::write(dir.path().join("medlem.toml"), rule).expect("write");
+        let engine = Engine::with_patterns(&[dir.path()]).expect("rules");
+        assert!(!engine.is_builtin_only());
+        let opts = ScanOptions::new();
+        // No header row: a labelled field is searched as "label\nfield",
+        // where `^` does not match at the field.
+        let csv = "Anna,M123456\nPer,x M654321\n";
+        let got = scan_bytes(Path::new("m.csv"), csv.as_bytes(), &engine, &opts);
+        let values: Vec<&str> = got[0].findings.iter().map(|f| f.value.as_str()).collect();
+        assert_eq!(values, ["M123456"]);
     }
 
     #[test]

@@ -91,6 +91,9 @@ pub struct Engine {
     today: Date,
     /// Some rule has a generic validator.
     generic: bool,
+    /// Every rule is a built-in one (none added or replaced by
+    /// `--patterns`): [`Engine::candidates`] may serve as a prefilter.
+    builtin_only: bool,
 }
 
 impl Engine {
@@ -156,7 +159,8 @@ impl Engine {
         })?;
         static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
         let generic = rules.iter().any(|r| r.validator.is_generic());
-        Ok(Engine { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), regex, rules, keywords, today, generic })
+        let builtin_only = rules.iter().all(|r| r.file.starts_with(pattern::BUILTIN_PREFIX));
+        Ok(Engine { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), regex, rules, keywords, today, generic, builtin_only })
     }
 
     /// The same engine judging dates against `today` instead.
@@ -175,6 +179,12 @@ impl Engine {
     /// such text does not apply.
     pub fn has_generic_rules(&self) -> bool {
         self.generic
+    }
+
+    /// True when every rule is built in, none added or replaced by
+    /// `--patterns`.
+    pub fn is_builtin_only(&self) -> bool {
+        self.builtin_only
     }
 
     /// The keyword sets.
@@ -199,8 +209,10 @@ impl Engine {
     /// pieces of one text (the fields of a CSV file). A piece of `text`
     /// that no range touches yields no detection when given to
     /// [`Engine::detect`] on its own, with or without a label line before
-    /// it, because no candidate regex matches across a line break, a
-    /// field delimiter or a quote.
+    /// it, because no built-in candidate regex matches across a line
+    /// break, a field delimiter or a quote, or uses `^` or `$`. A user's
+    /// rule may (`^[0-9]{10}$` matches a field but not the file): check
+    /// [`Engine::is_builtin_only`] first.
     pub fn candidates(&self, text: &str, out: &mut Vec<Range<usize>>) {
         self.with_cache(|cache| {
             let norm = Normalized::new(text);
