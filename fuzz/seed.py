@@ -3,8 +3,8 @@
 
     python3 fuzz/seed.py        # from the repository root
 
-dispatch: the first byte picks a name in NAMES of fuzz_targets/dispatch.rs;
-extract:  the first byte picks a format in FORMATS of fuzz_targets/extract.rs;
+dispatch: the first byte picks a name in snoka::extract::fuzz::NAMES;
+extract:  the first byte picks a format in snoka::extract::fuzz::FORMATS;
           every sample is also given to a few other extractors, so each
           extractor starts from real files of every kind.
 detect, find: the text samples as they are.

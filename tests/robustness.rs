@@ -119,33 +119,7 @@ fn shared_corpus_scans_without_panic_or_hang() {
 /// did to the fuzzer.
 #[test]
 fn fuzz_regressions_scan_cleanly() {
-    const NAMES: [&str; 16] = [
-        "a.txt", "a.csv", "a.tsv", "a.pdf", "a.docx", "a.xlsx", "a.xls", "a.ods", "a.pptx", "a.odt", "a.eml", "a.mbox",
-        "a.msg", "a.html", "a.zip", "a.tar.gz",
-    ];
-    const FORMATS: [(Format, &str); 21] = [
-        (Format::Text, "a.txt"),
-        (Format::Csv, "a.csv"),
-        (Format::Pdf, "a.pdf"),
-        (Format::Xlsx, "a.xlsx"),
-        (Format::Xlsb, "a.xlsb"),
-        (Format::Xls, "a.xls"),
-        (Format::Ods, "a.ods"),
-        (Format::Docx, "a.docx"),
-        (Format::Pptx, "a.pptx"),
-        (Format::Odt, "a.odt"),
-        (Format::Odp, "a.odp"),
-        (Format::Msg, "a.msg"),
-        (Format::Eml, "a.eml"),
-        (Format::Mbox, "a.mbox"),
-        (Format::Html, "a.html"),
-        (Format::Xml, "a.xml"),
-        (Format::Zip, "a.zip"),
-        (Format::Tar, "a.tar"),
-        (Format::Gzip, "a.gz"),
-        (Format::Csv, "a.tsv"),
-        (Format::Gzip, "a.tar.gz"),
-    ];
+    use snoka::extract::fuzz::{FORMATS, NAMES};
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");
     let engine = Engine::builtin().expect("rules");
     let mut opts = ScanOptions::new();
@@ -175,4 +149,20 @@ fn fuzz_regressions_scan_cleanly() {
         assert!(bad.is_empty(), "{}: {bad:?}", input.display());
     }
     eprintln!("{} fuzz regression inputs scanned", inputs.len());
+}
+
+/// `fuzz/seed.py` writes seed inputs whose first byte indexes the same
+/// tables as the fuzz targets; its copies of the tables must not drift.
+#[test]
+fn fuzz_seed_tables_match_the_targets() {
+    use snoka::extract::fuzz::{FORMATS, NAMES};
+    let seed = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seed.py")).expect("seed.py");
+    let list = |var: &str| -> Vec<String> {
+        let start = seed.find(&format!("{var} = [")).unwrap_or_else(|| panic!("{var} in seed.py")) + var.len() + 4;
+        let end = start + seed[start..].find(']').expect("closing bracket");
+        seed[start..end].split(',').map(|s| s.trim().trim_matches('"').to_string()).filter(|s| !s.is_empty()).collect()
+    };
+    let ext = |name: &str| name.trim_start_matches("a.").to_string();
+    assert_eq!(list("DISPATCH"), NAMES.iter().map(|n| ext(n)).collect::<Vec<_>>());
+    assert_eq!(list("EXTRACT"), FORMATS.iter().map(|(_, n)| ext(n)).collect::<Vec<_>>());
 }

@@ -7,12 +7,8 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use snoka::Engine;
+use snoka::extract::fuzz::NAMES;
 use snoka::scan::{ScanOptions, scan_bytes};
-
-const NAMES: [&str; 16] = [
-    "a.txt", "a.csv", "a.tsv", "a.pdf", "a.docx", "a.xlsx", "a.xls", "a.ods", "a.pptx", "a.odt", "a.eml", "a.mbox",
-    "a.msg", "a.html", "a.zip", "a.tar.gz",
-];
 
 fuzz_target!(|data: &[u8]| {
     thread_local! {

@@ -9,34 +9,8 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use snoka::Engine;
-use snoka::extract::Format;
+use snoka::extract::fuzz::FORMATS;
 use snoka::scan::{ScanOptions, scan_bytes_as};
-
-/// Every format with an extractor (the order is part of the corpus format:
-/// append only).
-const FORMATS: [(Format, &str); 21] = [
-    (Format::Text, "a.txt"),
-    (Format::Csv, "a.csv"),
-    (Format::Pdf, "a.pdf"),
-    (Format::Xlsx, "a.xlsx"),
-    (Format::Xlsb, "a.xlsb"),
-    (Format::Xls, "a.xls"),
-    (Format::Ods, "a.ods"),
-    (Format::Docx, "a.docx"),
-    (Format::Pptx, "a.pptx"),
-    (Format::Odt, "a.odt"),
-    (Format::Odp, "a.odp"),
-    (Format::Msg, "a.msg"),
-    (Format::Eml, "a.eml"),
-    (Format::Mbox, "a.mbox"),
-    (Format::Html, "a.html"),
-    (Format::Xml, "a.xml"),
-    (Format::Zip, "a.zip"),
-    (Format::Tar, "a.tar"),
-    (Format::Gzip, "a.gz"),
-    (Format::Csv, "a.tsv"),
-    (Format::Gzip, "a.tar.gz"),
-];
 
 fuzz_target!(|data: &[u8]| {
     thread_local! {

@@ -481,6 +481,46 @@ impl<'a> LineCursor<'a> {
     }
 }
 
+/// How the fuzz targets and their regression replay (`tests/robustness.rs`)
+/// read an input's first byte, in one place so both read a saved input the
+/// same way. Append only: saved inputs depend on the order.
+pub mod fuzz {
+    use super::Format;
+
+    /// `dispatch`: the first byte picks the file name (the extension is a
+    /// hint; the format is sniffed from the content).
+    pub const NAMES: [&str; 16] = [
+        "a.txt", "a.csv", "a.tsv", "a.pdf", "a.docx", "a.xlsx", "a.xls", "a.ods", "a.pptx", "a.odt", "a.eml", "a.mbox",
+        "a.msg", "a.html", "a.zip", "a.tar.gz",
+    ];
+
+    /// `extract`: the first byte picks a format with an extractor, forced
+    /// whatever the content, and a name for it.
+    pub const FORMATS: [(Format, &str); 21] = [
+        (Format::Text, "a.txt"),
+        (Format::Csv, "a.csv"),
+        (Format::Pdf, "a.pdf"),
+        (Format::Xlsx, "a.xlsx"),
+        (Format::Xlsb, "a.xlsb"),
+        (Format::Xls, "a.xls"),
+        (Format::Ods, "a.ods"),
+        (Format::Docx, "a.docx"),
+        (Format::Pptx, "a.pptx"),
+        (Format::Odt, "a.odt"),
+        (Format::Odp, "a.odp"),
+        (Format::Msg, "a.msg"),
+        (Format::Eml, "a.eml"),
+        (Format::Mbox, "a.mbox"),
+        (Format::Html, "a.html"),
+        (Format::Xml, "a.xml"),
+        (Format::Zip, "a.zip"),
+        (Format::Tar, "a.tar"),
+        (Format::Gzip, "a.gz"),
+        (Format::Csv, "a.tsv"),
+        (Format::Gzip, "a.tar.gz"),
+    ];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
