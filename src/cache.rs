@@ -93,7 +93,7 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::Engine;
-use crate::model::{FileReport, FileStatus, Finding, Kind, Location};
+use crate::model::{FileReport, FileStatus, Finding, Kind, Location, Texts};
 use crate::scan::{self, ScanOptions, Search};
 use crate::walk::{FileJob, WalkItem};
 
@@ -877,9 +877,9 @@ impl Cache {
 
     fn finding_rec(&self, f: &Finding) -> FindingRec {
         let (v, n) = if self.header.raw {
-            (f.value.clone(), f.normalized.clone())
+            (f.value().to_string(), f.normalized().to_string())
         } else {
-            (self.fingerprint(&f.value.to_lowercase()), self.fingerprint(&f.normalized))
+            (self.fingerprint(&f.value().to_lowercase()), self.fingerprint(f.normalized()))
         };
         FindingRec {
             k: f.kind.as_str().to_string(),
@@ -887,8 +887,8 @@ impl Cache {
             l: f.location.clone(),
             v,
             n,
-            mv: f.masked_value.clone(),
-            mn: f.masked_normalized.clone(),
+            mv: f.masked_value().to_string(),
+            mn: f.masked_normalized().to_string(),
             s: f.score,
             why: f.reason.to_string(),
         }
@@ -971,10 +971,7 @@ fn parse_entry(sealed: String) -> Option<(String, Entry)> {
                         kind: Kind::custom(&f.k),
                         rule: rules.entry(f.r.as_str()).or_insert_with(|| Arc::from(f.r.as_str())).clone(),
                         location: f.l.clone(),
-                        value: f.v.clone(),
-                        normalized: f.n.clone(),
-                        masked_value: f.mv.clone(),
-                        masked_normalized: f.mn.clone(),
+                        texts: Texts::new(&f.v, &f.n, &f.mv, &f.mn),
                         score: f.s,
                         reason: crate::model::intern(&f.why),
                         subject: None,
@@ -1084,17 +1081,17 @@ mod tests {
             assert_eq!(a.findings.len(), b.findings.len());
             for (f, g) in a.findings.iter().zip(&b.findings) {
                 assert_eq!(
-                    (f.kind, &f.rule, &f.location, &f.masked_value, &f.masked_normalized, f.score, &f.reason),
-                    (g.kind, &g.rule, &g.location, &g.masked_value, &g.masked_normalized, g.score, &g.reason)
+                    (f.kind, &f.rule, &f.location, f.masked_value(), f.masked_normalized(), f.score, &f.reason),
+                    (g.kind, &g.rule, &g.location, g.masked_value(), g.masked_normalized(), g.score, &g.reason)
                 );
-                assert!(g.value.starts_with('\0') && g.normalized.starts_with('\0'), "fingerprints, not values");
+                assert!(g.value().starts_with('\0') && g.normalized().starts_with('\0'), "fingerprints, not values");
             }
         }
         let (raw, _) = run(cache.path(), data.path(), true);
-        assert_eq!(raw[0].findings[0].value, "811218-9876");
+        assert_eq!(raw[0].findings[0].value(), "811218-9876");
         let (raw_warm, s) = run(cache.path(), data.path(), true);
         assert_eq!(s.unchanged, 3);
-        assert_eq!(raw_warm[0].findings[0].value, "811218-9876", "raw values kept with --show-values");
+        assert_eq!(raw_warm[0].findings[0].value(), "811218-9876", "raw values kept with --show-values");
     }
 
     #[test]

@@ -295,8 +295,8 @@ impl fmt::Display for Location {
 
 /// One piece of personal data found in a file.
 ///
-/// `value` and `normalized` hold the real value in memory; reporters mask
-/// them unless the user asked for `--show-values`.
+/// [`Finding::value`] and [`Finding::normalized`] hold the real value in
+/// memory; reporters mask them unless the user asked for `--show-values`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
     /// What was found.
@@ -305,15 +305,8 @@ pub struct Finding {
     pub rule: std::sync::Arc<str>,
     /// Where it is.
     pub location: Location,
-    /// The text exactly as written in the file.
-    pub value: String,
-    /// The canonical form (see [`Kind`] docs in the README): 12-digit
-    /// personnummer, 10-digit CPR, lower-cased e-mail, E.164 phone, IP text.
-    pub normalized: String,
-    /// `value` with the identifying part hidden, as reports print it.
-    pub masked_value: String,
-    /// `normalized` with the identifying part hidden.
-    pub masked_normalized: String,
+    /// The value as written, normalised and masked (see the accessors).
+    pub texts: Texts,
     /// Score in `0.0..=1.0`, from which [`Finding::confidence`] is derived.
     pub score: f32,
     /// Why it was reported: `;`-separated reason codes such as
@@ -324,6 +317,41 @@ pub struct Finding {
     pub subject: Option<u32>,
     /// For `snoka find --context N`: the surrounding text, masked.
     pub context: Option<String>,
+}
+
+/// The four texts of a [`Finding`] in one allocation: a scan of a large
+/// share holds hundreds of thousands of findings until the report is
+/// written, and four small strings each would double their memory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Texts {
+    /// The four texts one after another.
+    all: Box<str>,
+    /// Where the first three end in `all`.
+    ends: [u32; 3],
+}
+
+impl Texts {
+    /// The value as written in the file, its canonical form (see the
+    /// [`Kind`] docs in the README: 12-digit personnummer, 10-digit CPR,
+    /// lower-cased e-mail, E.164 phone, IP text), and both with the
+    /// identifying part hidden, as reports print them.
+    pub fn new(value: &str, normalized: &str, masked_value: &str, masked_normalized: &str) -> Texts {
+        let mut all = String::with_capacity(value.len() + normalized.len() + masked_value.len() + masked_normalized.len());
+        let mut ends = [0u32; 3];
+        for (i, t) in [value, normalized, masked_value].into_iter().enumerate() {
+            all.push_str(t);
+            // Texts come from one extracted text, far below 4 GiB.
+            ends[i] = u32::try_from(all.len()).unwrap_or(u32::MAX);
+        }
+        all.push_str(masked_normalized);
+        Texts { all: all.into_boxed_str(), ends }
+    }
+
+    fn part(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        let end = self.ends.get(i).map_or(self.all.len(), |&e| e as usize);
+        self.all.get(start..end).unwrap_or("")
+    }
 }
 
 /// `text` as a shared string, the same allocation for equal texts on one
@@ -352,6 +380,26 @@ pub fn intern(text: &str) -> std::sync::Arc<str> {
 }
 
 impl Finding {
+    /// The text exactly as written in the file.
+    pub fn value(&self) -> &str {
+        self.texts.part(0)
+    }
+
+    /// The canonical form (see [`Texts::new`]).
+    pub fn normalized(&self) -> &str {
+        self.texts.part(1)
+    }
+
+    /// [`Finding::value`] with the identifying part hidden.
+    pub fn masked_value(&self) -> &str {
+        self.texts.part(2)
+    }
+
+    /// [`Finding::normalized`] with the identifying part hidden.
+    pub fn masked_normalized(&self) -> &str {
+        self.texts.part(3)
+    }
+
     /// The confidence band of this finding's score.
     pub fn confidence(&self) -> Confidence {
         Confidence::from_score(self.score)

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use crate::detect::{Detection, Engine};
 use crate::error::ExtractError;
 use crate::extract::{self, Format, Limits, LineCursor, Sink};
-use crate::model::{Confidence, FileReport, FileStatus, Finding, Kind, Location};
+use crate::model::{Confidence, FileReport, FileStatus, Finding, Kind, Location, Texts};
 use crate::walk::{FileJob, WalkItem};
 
 static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -172,7 +172,7 @@ impl Search for Detectors<'_> {
                 let mut kept = Vec::with_capacity(out.len() - before);
                 let mut dropped = 0;
                 for f in out.drain(before..) {
-                    if allowed_line(text, &f.value, &f.location) {
+                    if allowed_line(text, &f.value(), &f.location) {
                         dropped += 1;
                     } else {
                         kept.push(f);
@@ -418,6 +418,10 @@ fn run_file(
     top.findings.sort_by(|a, b| (&a.location, a.kind).cmp(&(&b.location, b.kind)));
     out.push(top);
     out.append(&mut fs.done);
+    // Reports are held until the whole scan is written: no spare capacity.
+    for r in &mut out {
+        r.findings.shrink_to_fit();
+    }
     (out, fs.captured)
 }
 
@@ -851,10 +855,12 @@ fn find_located(
             kind: d.kind,
             rule: d.rule,
             location,
-            value: value.to_string(),
-            masked_value: d.mask_value.apply(value),
-            masked_normalized: d.mask_normalized.apply(&d.normalized),
-            normalized: d.normalized,
+            texts: Texts::new(
+                value,
+                &d.normalized,
+                &d.mask_value.apply(value),
+                &d.mask_normalized.apply(&d.normalized),
+            ),
             score: d.score,
             reason: crate::model::intern(&d.reason),
             subject: None,
@@ -1084,7 +1090,7 @@ mod tests {
         let text = "Test: 811218-9876 # snoka:allow\nRiktig: 19460705-4725\n";
         d.search(&Location::Line { line: 1, column: 1 }, "", text, &mut out);
         assert_eq!(out.len(), 1);
-        assert_eq!(out[0].value, "19460705-4725");
+        assert_eq!(out[0].value(), "19460705-4725");
         assert_eq!(d.allowed(), 1);
         let mut cell = Vec::new();
         d.search(&Location::Cell { sheet: "A".into(), row: 1, column: 1 }, "", "811218-9876 snoka:allow", &mut cell);
@@ -1120,7 +1126,7 @@ mod tests {
             scan_bytes_with(Path::new("r.csv"), csv.as_bytes(), &Unfiltered(Detectors::new(&engine, &opts)), &opts);
         assert_eq!(filtered[0].findings, all[0].findings);
         assert!(all[0].findings.len() > 150, "{}", all[0].findings.len());
-        assert!(all[0].findings.iter().any(|f| f.kind == Kind::Personnummer && f.value == "8112189876"));
+        assert!(all[0].findings.iter().any(|f| f.kind == Kind::Personnummer && f.value() == "8112189876"));
     }
 
     /// A user's rule anchored at a field's edges still finds its fields:
@@ -1138,7 +1144,7 @@ mod tests {
         // where `^` does not match at the field.
         let csv = "Anna,M123456\nPer,x M654321\n";
         let got = scan_bytes(Path::new("m.csv"), csv.as_bytes(), &engine, &opts);
-        let values: Vec<&str> = got[0].findings.iter().map(|f| f.value.as_str()).collect();
+        let values: Vec<&str> = got[0].findings.iter().map(|f| f.value()).collect();
         assert_eq!(values, ["M123456"]);
     }
 

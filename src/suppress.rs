@@ -116,7 +116,7 @@ impl AllowList {
             }
             let before = r.findings.len();
             r.findings
-                .retain(|f| !(self.values.contains(&f.normalized) || self.values.contains(&f.value.to_lowercase())));
+                .retain(|f| !(self.values.contains(f.normalized()) || self.values.contains(&f.value().to_lowercase())));
             let dropped = before - r.findings.len();
             if dropped > 0 {
                 *counts.entry("allow-values").or_default() += dropped;
@@ -293,10 +293,7 @@ mod tests {
                     kind: Kind::Personnummer,
                     rule: "national-id".into(),
                     location: Location::Line { line: *line, column: 1 },
-                    value: v.to_string(),
-                    normalized: format!("19{}", v.replace('-', "")),
-                    masked_value: String::new(),
-                    masked_normalized: String::new(),
+                    texts: crate::model::Texts::new(&v, &format!("19{}", v.replace('-', "")), "", ""),
                     score: 0.9,
                     reason: "".into(),
                     subject: None,
@@ -321,7 +318,7 @@ mod tests {
         let mut counts = Counts::new();
         back.apply(&mut again, &mut counts);
         assert_eq!(again[0].findings.len(), 1);
-        assert_eq!(again[0].findings[0].value, "460705-4725");
+        assert_eq!(again[0].findings[0].value(), "460705-4725");
         assert_eq!(counts["baseline"], 1);
     }
 

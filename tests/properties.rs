@@ -448,7 +448,7 @@ fn check_ipv6(value: &str, masked: &str) -> Result<(), TestCaseError> {
 /// Property 3 for one finding: the masked value and masked normalized value
 /// reveal no more than the README's masking table.
 fn check_masks(f: &Finding) -> Result<(), TestCaseError> {
-    for (value, masked, normalized) in [(&f.value, &f.masked_value, false), (&f.normalized, &f.masked_normalized, true)]
+    for (value, masked, normalized) in [(f.value(), f.masked_value(), false), (f.normalized(), f.masked_normalized(), true)]
     {
         match f.kind {
             k if is_identity(k) => check_last_four(value, masked)?,
@@ -482,7 +482,7 @@ fn check_spans(text: &str) -> Result<(), TestCaseError> {
         prop_assert!((0.0..=1.0).contains(&d.score), "score {} in {:?}", d.score, text);
     }
     for f in find_in_text(text, &ENGINE, &low()) {
-        prop_assert!(!f.value.is_empty() && text.contains(&f.value), "{:?} not in {:?}", f.value, text);
+        prop_assert!(!f.value().is_empty() && text.contains(f.value()), "{:?} not in {:?}", f.value(), text);
     }
     Ok(())
 }
@@ -523,7 +523,7 @@ fn check_found(p: &Planted, style: Style, before: &str, after: &str) -> Result<(
     let f = findings.iter().find(|f| f.kind == p.kind);
     prop_assert!(f.is_some(), "find_in_text missed {:?} in {:?}", p.kind, text);
     let f = f.expect("checked");
-    prop_assert_eq!(&f.value, &written);
+    prop_assert_eq!(f.value(), &written);
     for f in &findings {
         check_masks(f)?;
     }

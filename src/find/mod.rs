@@ -32,7 +32,7 @@ use rustc_hash::FxHashMap;
 use crate::detect::mask::Mask;
 use crate::detect::normalize::Normalized;
 use crate::extract::LineCursor;
-use crate::model::{Confidence, Finding, Kind, Location};
+use crate::model::{Confidence, Finding, Kind, Location, Texts};
 use crate::scan::Search;
 use names::{NameHit, NameIndex};
 use subject::{Subject, mask_name};
@@ -387,10 +387,7 @@ impl SubjectIndex {
                 kind: h.kind,
                 rule: self.rule.clone(),
                 location,
-                value: value.to_string(),
-                normalized: h.normalized.clone(),
-                masked_value: masked_value.clone(),
-                masked_normalized: masked_normalized.clone(),
+                texts: Texts::new(&value, &h.normalized, &masked_value, &masked_normalized),
                 score: h.score,
                 reason: h.reason.into(),
                 subject: Some(h.subject),
@@ -481,10 +478,7 @@ impl SubjectIndex {
                             kind: Kind::Name,
                             rule: self.rule.clone(),
                             location: at.clone(),
-                            value: value.clone(),
-                            normalized: display.to_string(),
-                            masked_value: masked.clone(),
-                            masked_normalized: mask_name(display),
+                            texts: Texts::new(&value, &display, &masked, &mask_name(display)),
                             score,
                             reason: if h.fuzzy { "name:fuzzy;across-cells" } else { "name:across-cells" }.into(),
                             subject: Some(subject),
@@ -769,7 +763,7 @@ mod tests {
         ix.search(&Location::Line { line: 1, column: 1 }, "", text, &mut out);
         out.into_iter()
             .map(|f| {
-                (ix.subjects()[f.subject.expect("subject") as usize].id.clone(), f.kind, f.value, f.reason.to_string())
+                (ix.subjects()[f.subject.expect("subject") as usize].id.clone(), f.kind, f.value().to_string(), f.reason.to_string())
             })
             .collect()
     }
@@ -905,7 +899,7 @@ mod tests {
             ix.search(&cell(row, column), "", text, &mut out);
         }
         let got: Vec<(String, String, String)> =
-            out.iter().map(|f| (f.location.to_string(), f.value.clone(), f.reason.to_string())).collect();
+            out.iter().map(|f| (f.location.to_string(), f.value().to_string(), f.reason.to_string())).collect();
         assert_eq!(
             got,
             vec![
@@ -931,7 +925,7 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].confidence(), Confidence::Low);
         assert_eq!(&*out[0].reason, "name:fuzzy");
-        assert_eq!(out[0].masked_value, "O***** A********");
+        assert_eq!(out[0].masked_value(), "O***** A********");
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub enum Format {
 
 /// The value and normalized value a report prints for a finding.
 pub fn shown(f: &Finding, show_values: bool) -> (&str, &str) {
-    if show_values { (&f.value, &f.normalized) } else { (&f.masked_value, &f.masked_normalized) }
+    if show_values { (f.value(), f.normalized()) } else { (f.masked_value(), f.masked_normalized()) }
 }
 
 /// Writes to `path` atomically: `write` fills a temporary file next to it,
