@@ -172,7 +172,7 @@ impl Search for Detectors<'_> {
                 let mut kept = Vec::with_capacity(out.len() - before);
                 let mut dropped = 0;
                 for f in out.drain(before..) {
-                    if allowed_line(text, &f.value(), &f.location) {
+                    if allowed_line(text, f.value(), &f.location) {
                         dropped += 1;
                     } else {
                         kept.push(f);

@@ -293,7 +293,7 @@ mod tests {
                     kind: Kind::Personnummer,
                     rule: "national-id".into(),
                     location: Location::Line { line: *line, column: 1 },
-                    texts: crate::model::Texts::new(&v, &format!("19{}", v.replace('-', "")), "", ""),
+                    texts: crate::model::Texts::new(v, &format!("19{}", v.replace('-', "")), "", ""),
                     score: 0.9,
                     reason: "".into(),
                     subject: None,
