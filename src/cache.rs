@@ -724,6 +724,20 @@ impl Cache {
     /// order), taking each file's reports from the cache when it is
     /// unchanged and recording the others. Run it on the scan's rayon pool.
     pub fn scan(&mut self, items: Vec<WalkItem>, search: &dyn Search, opts: &ScanOptions) -> Vec<FileReport> {
+        let mut reports = Vec::new();
+        self.scan_into(items, search, opts, &mut |mut r| reports.append(&mut r));
+        reports
+    }
+
+    /// [`Cache::scan`], handing each file's reports to `emit` in path order
+    /// as [`scan::scan_items_into`] does.
+    pub fn scan_into(
+        &mut self,
+        items: Vec<WalkItem>,
+        search: &dyn Search,
+        opts: &ScanOptions,
+        emit: &mut (dyn FnMut(Vec<FileReport>) + Send),
+    ) {
         let stored = std::mem::take(&mut self.stored);
         let parsed: Vec<Option<(String, Entry)>> = stored.into_par_iter().map(parse_entry).collect();
         let mut bad = 0;
@@ -749,7 +763,7 @@ impl Cache {
             .collect();
         self.started = SystemTime::now();
         let this = &*self;
-        scan::scan_items(items, search, opts, &|job: &FileJob| this.scan_one(job, search, opts))
+        scan::scan_items_into(items, search, opts, &|job: &FileJob| this.scan_one(job, search, opts), emit);
     }
 
     fn scan_one(&self, job: &FileJob, search: &dyn Search, opts: &ScanOptions) -> Vec<FileReport> {

@@ -17,8 +17,8 @@ use snoka::find::subject::{self, RawSubject};
 use snoka::find::{FindOptions, SubjectIndex, copy};
 use snoka::model::{FileReport, FileStatus};
 use snoka::report::find::FindFormat;
-use snoka::report::{self, Format, summary::Summary};
-use snoka::scan::{Detectors, ScanOptions, Search, scan_with};
+use snoka::report::{self, Output, Stream, summary::Summary};
+use snoka::scan::{Detectors, ScanOptions, Search, scan_file_with, scan_items_into};
 use snoka::suppress::{self, AllowList, Baseline};
 use snoka::walk::{WalkOptions, walk};
 use snoka::{Engine, error::ReportError};
@@ -123,14 +123,37 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
     if let Some(c) = &cache {
         never.extend(c.own_files());
     }
-    let mut reports = walk_and_scan(&args.paths, &args.run, never, &detectors, &opts, cache.as_mut())?;
+    if let Some(c) = cache.as_ref().filter(|c| !c.raw_values()) {
+        // Cached findings carry fingerprints instead of values.
+        allow.add_fingerprints(|v| c.fingerprint(v));
+    }
+    let rules: Vec<(String, String)> =
+        engine.rules().iter().map(|r| (r.id.to_string(), r.description.clone())).collect();
+    let out = match &args.output {
+        Some(p) => Output::file(p).with_context(|| format!("writing {}", p.display()))?,
+        None => Output::stdout(),
+    };
+    never.extend(out.temp_path().map(Path::to_path_buf));
+    let stream = Stream::new(args.format, out, args.show_values, &args.paths, args.depth, rules)?;
+    let mut written = Written {
+        allow: &allow,
+        // With --write-baseline, what the scan finds is accepted before the
+        // report is written: the reports are kept until the end.
+        baseline: if args.write_baseline.is_some() { None } else { baseline.as_ref() },
+        kept: args.write_baseline.as_ref().map(|_| Vec::new()),
+        suppressed: suppress::Counts::new(),
+        accepted_failed: 0,
+        summary: Summary::default(),
+        stream,
+        error: None,
+    };
+    let holes = walk_and_scan(&args.paths, &args.run, never, &detectors, &opts, cache.as_mut(), &mut |r| {
+        written.take(r);
+    })?;
     let mut allowed_marker = detectors.allowed();
     let mut cached = None;
     if let Some(mut c) = cache {
         allowed_marker += c.allowed();
-        if !c.raw_values() {
-            allow.add_fingerprints(|v| c.fingerprint(v));
-        }
         for w in c.warnings() {
             eprintln!("snoka: {w}");
         }
@@ -151,52 +174,96 @@ fn run_scan(args: ScanArgs) -> Result<Exit> {
         }
         cached = Some(stats.from_cache());
     }
-    let mut suppressed = suppress::Counts::new();
-    if allowed_marker > 0 {
-        suppressed.insert("snoka:allow", allowed_marker);
-    }
-    allow.apply(&mut reports, &mut suppressed);
-    let mut accepted_failed = 0;
-    if let Some(path) = args.write_baseline.as_ref().filter(|_| !snoka::scan::stop_requested()) {
-        // Keep the key of the baseline being replaced, so that what stayed
-        // keeps its fingerprint and the diff shows only what changed.
-        let old = baseline.clone().or_else(|| {
-            std::fs::read_to_string(path).ok().and_then(|t| Baseline::parse(&path.display().to_string(), &t).ok())
-        });
-        let mut fresh = match old {
-            Some(b) => b.emptied(),
-            None => Baseline::new()?,
-        };
-        fresh.add(&reports);
-        report::write_atomic(path, |w: &mut dyn Write| fresh.write(w))
-            .with_context(|| format!("writing {}", path.display()))?;
-        accepted_failed = fresh.apply(&mut reports, &mut suppressed);
-    } else if let Some(b) = &baseline {
-        accepted_failed = b.apply(&mut reports, &mut suppressed);
-    }
-    let mut summary = Summary::of(&reports, start.elapsed());
-    summary.suppressed = suppressed;
-    summary.accepted_failed = accepted_failed;
-    summary.cached = cached;
-    let rules: Vec<(&str, &str)> = engine.rules().iter().map(|r| (&*r.id, r.description.as_str())).collect();
-    let write = |w: &mut dyn Write| -> Result<(), ReportError> {
-        match args.format {
-            Format::Csv => report::csv::write(w, &reports, args.show_values),
-            Format::Jsonl => report::jsonl::write(w, &reports, args.show_values),
-            Format::Inventory => report::inventory::write_files(w, &reports),
-            Format::Folders => report::inventory::write_folders(w, &reports, &args.paths, args.depth),
-            Format::Sarif => report::sarif::write(w, &reports, &rules, args.show_values),
+    if let Some(mut reports) = written.kept.take() {
+        allow.apply(&mut reports, &mut written.suppressed);
+        let path = args.write_baseline.as_ref().filter(|_| !snoka::scan::stop_requested());
+        if let Some(path) = path {
+            // Keep the key of the baseline being replaced, so that what stayed
+            // keeps its fingerprint and the diff shows only what changed.
+            let old = baseline.clone().or_else(|| {
+                std::fs::read_to_string(path).ok().and_then(|t| Baseline::parse(&path.display().to_string(), &t).ok())
+            });
+            let mut fresh = match old {
+                Some(b) => b.emptied(),
+                None => Baseline::new()?,
+            };
+            fresh.add(&reports);
+            report::write_atomic(path, |w: &mut dyn Write| fresh.write(w))
+                .with_context(|| format!("writing {}", path.display()))?;
+            written.accepted_failed = fresh.apply(&mut reports, &mut written.suppressed);
+        } else if let Some(b) = &baseline {
+            written.accepted_failed = b.apply(&mut reports, &mut written.suppressed);
         }
-    };
-    write_report(args.output.as_deref(), write)?;
+        written.write(&reports);
+    }
+    if let Some(e) = written.error {
+        let to = args
+            .output
+            .as_ref()
+            .map_or_else(|| "the report to standard output".to_string(), |p| p.display().to_string());
+        return Err(e).with_context(|| format!("writing {to}"));
+    }
+    let out = written.stream.finish().and_then(Output::commit);
+    out.with_context(|| match &args.output {
+        Some(p) => format!("writing {}", p.display()),
+        None => "writing the report to standard output".to_string(),
+    })?;
+    let mut summary = written.summary;
+    summary.elapsed = start.elapsed();
+    if allowed_marker > 0 {
+        written.suppressed.insert("snoka:allow", allowed_marker);
+    }
+    summary.suppressed = written.suppressed;
+    summary.accepted_failed = written.accepted_failed;
+    summary.cached = cached;
     if !args.run.quiet {
         eprintln!("snoka: {summary}");
         nothing_walked_hint(&summary);
     }
     if snoka::scan::stop_requested() {
-        return Ok(interrupted(&reports));
+        return Ok(interrupted(&holes));
     }
     Ok(Exit::failing_on(&summary, &args.fail_on))
+}
+
+/// What `snoka scan` does with each file's reports as they come, in path
+/// order: drops what the allowlists and the baseline accept, counts, and
+/// writes the report (or keeps the reports, with `--write-baseline`).
+struct Written<'a> {
+    allow: &'a AllowList,
+    baseline: Option<&'a Baseline>,
+    kept: Option<Vec<FileReport>>,
+    suppressed: suppress::Counts,
+    accepted_failed: usize,
+    summary: Summary,
+    stream: Stream<Output>,
+    /// The first write error: the scan is then stopped and the run fails.
+    error: Option<ReportError>,
+}
+
+impl Written<'_> {
+    fn take(&mut self, mut reports: Vec<FileReport>) {
+        if let Some(kept) = &mut self.kept {
+            kept.append(&mut reports);
+            return;
+        }
+        self.allow.apply(&mut reports, &mut self.suppressed);
+        if let Some(b) = self.baseline {
+            self.accepted_failed += b.apply(&mut reports, &mut self.suppressed);
+        }
+        self.write(&reports);
+    }
+
+    fn write(&mut self, reports: &[FileReport]) {
+        self.summary.add(reports);
+        if self.error.is_none()
+            && let Err(e) = self.stream.write(reports)
+        {
+            self.error = Some(e);
+            // Nothing more can be written: no use reading on.
+            snoka::scan::request_stop();
+        }
+    }
 }
 
 /// Opens the `--cache` folder (`dir` empty: the default one) for this scan;
@@ -295,7 +362,8 @@ fn run_find(args: FindArgs) -> Result<Exit> {
     let opts = scan_options(&args.run);
     let mut never: Vec<PathBuf> = args.output.iter().chain(args.run.errors.iter()).cloned().collect();
     never.extend(args.subject.iter().chain(&args.subjects).filter(|p| p.as_os_str() != "-").cloned());
-    let reports = walk_and_scan(&args.paths, &args.run, never, &index, &opts, None)?;
+    let mut reports = Vec::new();
+    walk_and_scan(&args.paths, &args.run, never, &index, &opts, None, &mut |mut r| reports.append(&mut r))?;
     let summary = Summary::of(&reports, start.elapsed());
 
     let write = |w: &mut dyn Write| -> Result<(), ReportError> {
@@ -445,7 +513,8 @@ fn scan_options(run: &RunArgs) -> ScanOptions {
 }
 
 /// Walks `paths`, searches every file with `search`, prints per-file
-/// problems on stderr and writes `--errors`.
+/// problems on stderr and writes `--errors`. Each file's reports go to
+/// `emit` in path order; returns those skipped or failed (without findings).
 fn walk_and_scan(
     paths: &[PathBuf],
     run: &RunArgs,
@@ -453,6 +522,7 @@ fn walk_and_scan(
     search: &dyn Search,
     opts: &ScanOptions,
     cache: Option<&mut Cache>,
+    emit: &mut (dyn FnMut(Vec<FileReport>) + Send),
 ) -> Result<Vec<FileReport>> {
     let threads = run.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     // Parsers of hostile documents recurse; a large stack (address space,
@@ -474,11 +544,27 @@ fn walk_and_scan(
     if let Some(shard) = run.shard {
         shard.filter(&mut items, paths);
     }
-    let reports = pool.install(|| match cache {
-        Some(c) => c.scan(items, search, opts),
-        None => scan_with(items, search, opts),
+    // The files skipped or failed (without findings), for stderr and --errors.
+    let mut holes: Vec<FileReport> = Vec::new();
+    let mut each = |reports: Vec<FileReport>| {
+        for r in reports.iter().filter(|r| !matches!(r.status, FileStatus::Scanned)) {
+            holes.push(FileReport {
+                path: r.path.clone(),
+                member: r.member.clone(),
+                status: r.status.clone(),
+                bytes: r.bytes,
+                format: r.format,
+                modified: r.modified,
+                findings: Vec::new(),
+            });
+        }
+        emit(reports);
+    };
+    pool.install(|| match cache {
+        Some(c) => c.scan_into(items, search, opts, &mut each),
+        None => scan_items_into(items, search, opts, &|job| scan_file_with(job, search, opts), &mut each),
     });
-    for r in &reports {
+    for r in &holes {
         let path = if r.member.is_empty() {
             r.path.display().to_string()
         } else {
@@ -492,10 +578,10 @@ fn walk_and_scan(
         }
     }
     if let Some(path) = &run.errors {
-        report::write_atomic(path, |w: &mut dyn Write| report::errors::write(w, &reports))
+        report::write_atomic(path, |w: &mut dyn Write| report::errors::write(w, &holes))
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    Ok(reports)
+    Ok(holes)
 }
 
 /// Writes a report to `output` atomically, or to standard output.

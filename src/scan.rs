@@ -225,36 +225,70 @@ pub fn scan_items(
     opts: &ScanOptions,
     per_file: &(dyn Fn(&FileJob) -> Vec<FileReport> + Sync),
 ) -> Vec<FileReport> {
+    let mut reports = Vec::new();
+    scan_items_into(items, search, opts, per_file, &mut |mut r| reports.append(&mut r));
+    reports
+}
+
+/// What [`scan_items_into`] hands each walked item's reports to.
+pub type Emit<'a> = dyn FnMut(Vec<FileReport>) + Send + 'a;
+
+/// [`scan_items`], handing each walked item's reports (the file's own,
+/// then its members, sorted by member) to `emit` as soon as it and every
+/// item before it are done, in path order, instead of collecting them: a
+/// caller that writes and drops them holds only the files in flight.
+///
+/// Workers take items in order (so the reports waiting for a slow file are
+/// only those of the files finished meanwhile); `emit` runs on a worker,
+/// one call at a time.
+pub fn scan_items_into(
+    mut items: Vec<WalkItem>,
+    search: &dyn Search,
+    opts: &ScanOptions,
+    per_file: &(dyn Fn(&FileJob) -> Vec<FileReport> + Sync),
+    emit: &mut Emit<'_>,
+) {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    items.sort_by(|a, b| a.path().cmp(b.path()));
     let total_bytes: u64 = items.iter().map(|i| if let WalkItem::File(job) = i { job.size } else { 0 }).sum();
     let total_files = items.len();
     let pb = progress_bar(total_bytes, opts.progress);
     let (done, failed) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    let mut reports: Vec<FileReport> = items
-        .into_par_iter()
-        .flat_map_iter(|item| {
-            let size = if let WalkItem::File(job) = &item { job.size } else { 0 };
-            let out = match item {
-                WalkItem::File(job) if stop_requested() => {
-                    vec![report(&job.path, FileStatus::Skipped(NOT_STARTED.into()), 0)]
-                }
-                WalkItem::File(job) => per_file(&job),
-                WalkItem::Skipped { path, reason } => named(&path, FileStatus::Skipped(reason), search),
-                WalkItem::Failed { path, message } => named(&path, FileStatus::Failed(message), search),
-            };
-            if !pb.is_hidden() {
-                let bad = out.iter().filter(|r| matches!(r.status, FileStatus::Failed(_))).count();
-                let f = failed.fetch_add(bad, Ordering::Relaxed) + bad;
-                let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-                pb.inc(size);
-                pb.set_message(format!("{d}/{total_files} files, {f} failed"));
+    // Finished items waiting for an earlier one, and the next to emit.
+    type Waiting = BTreeMap<usize, Vec<FileReport>>;
+    let order: Mutex<(Waiting, usize, &mut Emit<'_>)> = Mutex::new((BTreeMap::new(), 0, emit));
+    items.into_iter().enumerate().par_bridge().for_each(|(i, item)| {
+        let size = if let WalkItem::File(job) = &item { job.size } else { 0 };
+        let mut out = match item {
+            WalkItem::File(job) if stop_requested() => {
+                vec![report(&job.path, FileStatus::Skipped(NOT_STARTED.into()), 0)]
             }
-            out
-        })
-        .collect();
+            WalkItem::File(job) => per_file(&job),
+            WalkItem::Skipped { path, reason } => named(&path, FileStatus::Skipped(reason), search),
+            WalkItem::Failed { path, message } => named(&path, FileStatus::Failed(message), search),
+        };
+        // The file's own report (member "") first, then its members.
+        out.sort_by(|a, b| a.member.cmp(&b.member));
+        if !pb.is_hidden() {
+            let bad = out.iter().filter(|r| matches!(r.status, FileStatus::Failed(_))).count();
+            let f = failed.fetch_add(bad, Ordering::Relaxed) + bad;
+            let d = done.fetch_add(1, Ordering::Relaxed) + 1;
+            pb.inc(size);
+            pb.set_message(format!("{d}/{total_files} files, {f} failed"));
+        }
+        // A panic in `emit` poisons the lock; the reports are then lost,
+        // as they would be with the panic itself.
+        let Ok(mut guard) = order.lock() else { return };
+        let (pending, next, emit) = &mut *guard;
+        pending.insert(i, out);
+        while let Some(ready) = pending.remove(next) {
+            emit(ready);
+            *next += 1;
+        }
+    });
     pb.finish_and_clear();
-    reports.sort_by(|a, b| (&a.path, &a.member).cmp(&(&b.path, &b.member)));
-    reports
 }
 
 /// The report of a file that was not read, with what its name mentions.
@@ -929,6 +963,47 @@ mod tests {
                 (r.member.clone(), status, r.findings.len())
             })
             .collect()
+    }
+
+    #[test]
+    fn reports_are_emitted_in_path_order_while_the_scan_goes_on() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        // Walk order is not path order here; emission must be.
+        let names: Vec<String> = (0..40).rev().map(|i| format!("d/{i:02}.txt")).collect();
+        let items: Vec<WalkItem> =
+            names.iter().map(|n| WalkItem::File(FileJob { path: std::path::PathBuf::from(n), size: 1 })).collect();
+        let started = AtomicUsize::new(0);
+        let per_file = |job: &FileJob| {
+            started.fetch_add(1, Ordering::SeqCst);
+            // Every fifth file is slow, so later ones finish first.
+            if job.path.to_string_lossy().ends_with("5.txt") {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let mut top = report(&job.path, FileStatus::Scanned, 1);
+            top.findings = Vec::new();
+            let mut member = report(&job.path, FileStatus::Scanned, 1);
+            member.member = "z".into();
+            // Members may come before the file's own report.
+            vec![member, top]
+        };
+        let (e, opts) = (engine(), ScanOptions { progress: false, ..ScanOptions::new() });
+        let search = Detectors::new(&e, &opts);
+        let mut emitted: Vec<(std::path::PathBuf, String)> = Vec::new();
+        let mut first_emit_after = None;
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("pool");
+        pool.install(|| {
+            scan_items_into(items, &search, &opts, &per_file, &mut |reports| {
+                first_emit_after.get_or_insert(started.load(Ordering::SeqCst));
+                assert_eq!(reports.iter().filter(|r| r.member.is_empty()).count(), 1, "one walked item per call");
+                emitted.extend(reports.into_iter().map(|r| (r.path, r.member)));
+            });
+        });
+        let mut sorted = emitted.clone();
+        sorted.sort();
+        assert_eq!(emitted, sorted, "path order, the file's own report first");
+        assert_eq!(emitted.len(), 80);
+        let first = first_emit_after.expect("something emitted");
+        assert!(first < 40, "the first file's reports went out after {first} of 40 started: not streamed");
     }
 
     #[test]

@@ -366,3 +366,17 @@ fn inventory_folders_and_sarif_exit_like_csv() {
     let log: serde_json::Value = serde_json::from_str(&out).expect("SARIF JSON");
     assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
 }
+
+#[test]
+fn report_being_written_inside_the_tree_is_not_scanned() {
+    // The report's temporary file exists while the tree is walked.
+    let dir = tree(&[("a.txt", PERSON), ("out/keep.txt", "x\n")]);
+    let (code, _, err) = run(dir.path(), &[".", "--format", "inventory", "-o", "out/inv.csv"]);
+    assert_eq!(code, 1, "{err}");
+    let inv = std::fs::read_to_string(dir.path().join("out/inv.csv")).expect("report");
+    assert!(inv.contains("keep.txt"), "{inv}");
+    assert!(!inv.contains(".snoka-") && !inv.contains("inv.csv"), "own report scanned:\n{inv}");
+    let left: Vec<_> =
+        std::fs::read_dir(dir.path().join("out")).expect("dir").flatten().map(|e| e.file_name()).collect();
+    assert_eq!(left.len(), 2, "temporary file left: {left:?}");
+}

@@ -26,29 +26,57 @@ pub fn neutralise(cell: &str) -> Cow<'_, str> {
 
 /// Writes the findings of `reports` as CSV.
 pub fn write(w: &mut dyn Write, reports: &[FileReport], show_values: bool) -> Result<(), ReportError> {
-    let mut out = csv::Writer::from_writer(w);
-    out.write_record(COLUMNS)?;
-    for r in reports {
-        let path = r.path.to_string_lossy();
-        for f in &r.findings {
-            let (value, normalized) = shown(f, show_values);
-            let location = f.location.to_string();
-            let row = [
-                path.as_ref(),
-                r.member.as_str(),
-                f.kind.as_str(),
-                value,
-                normalized,
-                location.as_str(),
-                f.confidence().as_str(),
-                &f.rule,
-                &*f.reason,
-            ];
-            out.write_record(row.iter().map(|c| neutralise(c).into_owned()))?;
-        }
+    let mut rows = Rows::new(w, show_values)?;
+    rows.write(reports)?;
+    rows.finish().map(drop)
+}
+
+/// The CSV report written file by file: the header at once, then the rows
+/// of each batch of reports given to [`Rows::write`].
+pub struct Rows<W: Write> {
+    out: csv::Writer<W>,
+    show_values: bool,
+}
+
+impl<W: Write> Rows<W> {
+    /// Starts the report on `w` (writes the header).
+    pub fn new(w: W, show_values: bool) -> Result<Self, ReportError> {
+        let mut out = csv::Writer::from_writer(w);
+        out.write_record(COLUMNS)?;
+        Ok(Rows { out, show_values })
     }
-    out.flush()?;
-    Ok(())
+
+    /// Writes a row per finding of `reports`.
+    pub fn write(&mut self, reports: &[FileReport]) -> Result<(), ReportError> {
+        for r in reports {
+            let path = r.path.to_string_lossy();
+            for f in &r.findings {
+                let (value, normalized) = shown(f, self.show_values);
+                let location = f.location.to_string();
+                let row = [
+                    path.as_ref(),
+                    r.member.as_str(),
+                    f.kind.as_str(),
+                    value,
+                    normalized,
+                    location.as_str(),
+                    f.confidence().as_str(),
+                    &f.rule,
+                    &*f.reason,
+                ];
+                for cell in row {
+                    self.out.write_field(neutralise(cell).as_bytes())?;
+                }
+                self.out.write_record(None::<&[u8]>)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes what is buffered and gives back the writer.
+    pub fn finish(self) -> Result<W, ReportError> {
+        self.out.into_inner().map_err(|e| ReportError::Io(e.into_error()))
+    }
 }
 
 #[cfg(test)]

@@ -14,19 +14,47 @@ pub const COLUMNS: [&str; 4] = ["path", "member", "status", "reason"];
 
 /// Writes a row for every report whose status is not `scanned`.
 pub fn write(w: &mut dyn Write, reports: &[FileReport]) -> Result<(), ReportError> {
-    let mut out = csv::Writer::from_writer(w);
-    out.write_record(COLUMNS)?;
-    for r in reports {
-        let (status, reason) = match &r.status {
-            FileStatus::Scanned => continue,
-            FileStatus::Skipped(why) => ("skipped", why),
-            FileStatus::Failed(why) => ("failed", why),
-        };
-        let path = r.path.to_string_lossy();
-        out.write_record([neutralise(&path).as_ref(), neutralise(&r.member).as_ref(), status, reason.as_str()])?;
+    let mut rows = Rows::new(w)?;
+    rows.write(reports)?;
+    rows.finish().map(drop)
+}
+
+/// The `--errors` report written file by file.
+pub struct Rows<W: Write> {
+    out: csv::Writer<W>,
+}
+
+impl<W: Write> Rows<W> {
+    /// Starts the report on `w` (writes the header).
+    pub fn new(w: W) -> Result<Self, ReportError> {
+        let mut out = csv::Writer::from_writer(w);
+        out.write_record(COLUMNS)?;
+        Ok(Rows { out })
     }
-    out.flush()?;
-    Ok(())
+
+    /// Writes a row for every report of `reports` that is not `scanned`.
+    pub fn write(&mut self, reports: &[FileReport]) -> Result<(), ReportError> {
+        for r in reports {
+            let (status, reason) = match &r.status {
+                FileStatus::Scanned => continue,
+                FileStatus::Skipped(why) => ("skipped", why),
+                FileStatus::Failed(why) => ("failed", why),
+            };
+            let path = r.path.to_string_lossy();
+            self.out.write_record([
+                neutralise(&path).as_ref(),
+                neutralise(&r.member).as_ref(),
+                status,
+                reason.as_str(),
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// Flushes what is buffered and gives back the writer.
+    pub fn finish(self) -> Result<W, ReportError> {
+        self.out.into_inner().map_err(|e| ReportError::Io(e.into_error()))
+    }
 }
 
 #[cfg(test)]

@@ -112,28 +112,52 @@ fn status(status: &FileStatus) -> (&'static str, &str) {
 /// Writes `--format inventory`: a header, then one row per file or member
 /// in the order of `reports` (sorted by path and member).
 pub fn write_files(w: &mut dyn Write, reports: &[FileReport]) -> Result<(), ReportError> {
-    let mut out = csv::Writer::from_writer(w);
-    out.write_record(FILE_COLUMNS)?;
-    for r in reports {
-        let counts = Counts::of(r);
-        let max: Option<Confidence> =
-            r.findings.iter().filter(|f| column(f.kind).is_some()).map(|f| f.confidence()).max();
-        let (status, reason) = status(&r.status);
-        let mut row = vec![
-            r.path.to_string_lossy().into_owned(),
-            r.member.clone(),
-            r.format.to_string(),
-            r.bytes.to_string(),
-            r.modified.map(rfc3339).unwrap_or_default(),
-            status.to_string(),
-        ];
-        row.extend(counts.cells());
-        row.push(max.map(|c| c.as_str().to_string()).unwrap_or_default());
-        row.push(reason.to_string());
-        out.write_record(row.iter().map(|c| neutralise(c).into_owned()))?;
+    let mut rows = FileRows::new(w)?;
+    rows.write(reports)?;
+    rows.finish().map(drop)
+}
+
+/// `--format inventory` written file by file: the header at once, then a
+/// row per report given to [`FileRows::write`].
+pub struct FileRows<W: Write> {
+    out: csv::Writer<W>,
+}
+
+impl<W: Write> FileRows<W> {
+    /// Starts the inventory on `w` (writes the header).
+    pub fn new(w: W) -> Result<Self, ReportError> {
+        let mut out = csv::Writer::from_writer(w);
+        out.write_record(FILE_COLUMNS)?;
+        Ok(FileRows { out })
     }
-    out.flush()?;
-    Ok(())
+
+    /// Writes a row per report.
+    pub fn write(&mut self, reports: &[FileReport]) -> Result<(), ReportError> {
+        for r in reports {
+            let counts = Counts::of(r);
+            let max: Option<Confidence> =
+                r.findings.iter().filter(|f| column(f.kind).is_some()).map(|f| f.confidence()).max();
+            let (status, reason) = status(&r.status);
+            let mut row = vec![
+                r.path.to_string_lossy().into_owned(),
+                r.member.clone(),
+                r.format.to_string(),
+                r.bytes.to_string(),
+                r.modified.map(rfc3339).unwrap_or_default(),
+                status.to_string(),
+            ];
+            row.extend(counts.cells());
+            row.push(max.map(|c| c.as_str().to_string()).unwrap_or_default());
+            row.push(reason.to_string());
+            self.out.write_record(row.iter().map(|c| neutralise(c).into_owned()))?;
+        }
+        Ok(())
+    }
+
+    /// Flushes what is buffered and gives back the writer.
+    pub fn finish(self) -> Result<W, ReportError> {
+        self.out.into_inner().map_err(|e| ReportError::Io(e.into_error()))
+    }
 }
 
 /// One folder's totals.
@@ -168,38 +192,67 @@ pub fn write_folders(
     roots: &[PathBuf],
     depth: usize,
 ) -> Result<(), ReportError> {
-    let mut folders: BTreeMap<PathBuf, Folder> = BTreeMap::new();
-    for r in reports {
-        let folder = folders.entry(folder_of(&r.path, roots, depth)).or_default();
-        if r.member.is_empty() {
-            folder.files += 1;
-            folder.size += r.bytes;
-        } else {
-            folder.members += 1;
-        }
-        folder.statuses[match r.status {
-            FileStatus::Scanned => 0,
-            FileStatus::Skipped(_) => 1,
-            FileStatus::Failed(_) => 2,
-        }] += 1;
-        let counts = Counts::of(r);
-        if counts.total() > 0 {
-            folder.with_findings.insert(r.path.clone());
-        }
-        folder.counts.add(counts);
+    let mut folders = Folders::new(roots, depth);
+    folders.add(reports);
+    folders.write(w)
+}
+
+/// `--format folders` gathered file by file (see [`write_folders`]): the
+/// totals per folder, written when the scan is over.
+pub struct Folders {
+    roots: Vec<PathBuf>,
+    depth: usize,
+    folders: BTreeMap<PathBuf, Folder>,
+}
+
+impl Folders {
+    /// No folders yet; `roots` and `depth` as for [`write_folders`].
+    pub fn new(roots: &[PathBuf], depth: usize) -> Self {
+        Folders { roots: roots.to_vec(), depth, folders: BTreeMap::new() }
     }
-    let mut out = csv::Writer::from_writer(w);
-    out.write_record(FOLDER_COLUMNS)?;
-    for (path, f) in &folders {
-        let mut row =
-            vec![path.to_string_lossy().into_owned(), f.files.to_string(), f.members.to_string(), f.size.to_string()];
-        row.extend(f.statuses.iter().map(u64::to_string));
-        row.extend(f.counts.cells());
-        row.push(f.with_findings.len().to_string());
-        out.write_record(row.iter().map(|c| neutralise(c).into_owned()))?;
+
+    /// Counts `reports` in their folders.
+    pub fn add(&mut self, reports: &[FileReport]) {
+        for r in reports {
+            let folder = self.folders.entry(folder_of(&r.path, &self.roots, self.depth)).or_default();
+            if r.member.is_empty() {
+                folder.files += 1;
+                folder.size += r.bytes;
+            } else {
+                folder.members += 1;
+            }
+            folder.statuses[match r.status {
+                FileStatus::Scanned => 0,
+                FileStatus::Skipped(_) => 1,
+                FileStatus::Failed(_) => 2,
+            }] += 1;
+            let counts = Counts::of(r);
+            if counts.total() > 0 {
+                folder.with_findings.insert(r.path.clone());
+            }
+            folder.counts.add(counts);
+        }
     }
-    out.flush()?;
-    Ok(())
+
+    /// Writes the header and a row per folder, sorted by folder.
+    pub fn write(&self, w: &mut dyn Write) -> Result<(), ReportError> {
+        let mut out = csv::Writer::from_writer(w);
+        out.write_record(FOLDER_COLUMNS)?;
+        for (path, f) in &self.folders {
+            let mut row = vec![
+                path.to_string_lossy().into_owned(),
+                f.files.to_string(),
+                f.members.to_string(),
+                f.size.to_string(),
+            ];
+            row.extend(f.statuses.iter().map(u64::to_string));
+            row.extend(f.counts.cells());
+            row.push(f.with_findings.len().to_string());
+            out.write_record(row.iter().map(|c| neutralise(c).into_owned()))?;
+        }
+        out.flush()?;
+        Ok(())
+    }
 }
 
 /// The folder `path` is rolled up into: its scanned root (the longest of

@@ -51,28 +51,200 @@ pub fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> Result<(), ReportError>,
 ) -> Result<(), ReportError> {
-    if let Ok(meta) = std::fs::metadata(path)
-        && !meta.is_file()
-        && !meta.is_dir()
-    {
-        let mut w = BufWriter::new(std::fs::OpenOptions::new().write(true).open(path)?);
-        write(&mut w)?;
-        w.flush()?;
-        return Ok(());
+    let mut out = Output::file(path)?;
+    write(&mut out)?;
+    out.commit()
+}
+
+/// Where a report goes while it is written, piece by piece: a temporary
+/// file that becomes the report only on [`Output::commit`] (as
+/// [`write_atomic`] does; dropped uncommitted, it is removed and the old
+/// report stays), a device written directly, or standard output, where a
+/// reader that went away (`snoka scan | head`) ends the writing quietly.
+pub struct Output {
+    dest: Dest,
+}
+
+enum Dest {
+    Temp { w: BufWriter<tempfile::NamedTempFile>, path: std::path::PathBuf },
+    Direct(BufWriter<std::fs::File>),
+    Stdout { w: BufWriter<std::io::Stdout>, closed: bool },
+}
+
+impl Output {
+    /// A report to `path`, written atomically (see [`write_atomic`]).
+    pub fn file(path: &Path) -> Result<Output, ReportError> {
+        if let Ok(meta) = std::fs::metadata(path)
+            && !meta.is_file()
+            && !meta.is_dir()
+        {
+            let f = std::fs::OpenOptions::new().write(true).open(path)?;
+            return Ok(Output { dest: Dest::Direct(BufWriter::new(f)) });
+        }
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::Builder::new().prefix(".snoka-").suffix(".tmp").tempfile_in(dir)?;
+        Ok(Output { dest: Dest::Temp { w: BufWriter::new(tmp), path: path.to_path_buf() } })
     }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new().prefix(".snoka-").suffix(".tmp").tempfile_in(dir)?;
-    {
-        let mut w = BufWriter::new(tmp.as_file_mut());
-        write(&mut w)?;
-        w.flush()?;
+
+    /// The temporary file being written, if any: a scan must not read it.
+    pub fn temp_path(&self) -> Option<&Path> {
+        match &self.dest {
+            Dest::Temp { w, .. } => Some(w.get_ref().path()),
+            _ => None,
+        }
     }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| ReportError::Io(e.error))?;
-    Ok(())
+
+    /// A report to standard output.
+    pub fn stdout() -> Output {
+        Output { dest: Dest::Stdout { w: BufWriter::new(std::io::stdout()), closed: false } }
+    }
+
+    /// Finishes the report: flushes it and, for a file, syncs it and puts
+    /// it in place of the old one.
+    pub fn commit(self) -> Result<(), ReportError> {
+        match self.dest {
+            Dest::Temp { w, path } => {
+                let tmp = w.into_inner().map_err(|e| ReportError::Io(e.into_error()))?;
+                tmp.as_file().sync_all()?;
+                tmp.persist(&path).map_err(|e| ReportError::Io(e.error))?;
+            }
+            Dest::Direct(mut w) => w.flush()?,
+            Dest::Stdout { mut w, closed } => {
+                if !closed {
+                    quiet_pipe(w.flush())?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `res`, with a closed pipe counted as success.
+fn quiet_pipe(res: std::io::Result<()>) -> std::io::Result<()> {
+    match res {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match &mut self.dest {
+            Dest::Temp { w, .. } => w.write(buf),
+            Dest::Direct(w) => w.write(buf),
+            Dest::Stdout { closed: true, .. } => Ok(buf.len()),
+            Dest::Stdout { w, closed } => match w.write(buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    *closed = true;
+                    Ok(buf.len())
+                }
+                other => other,
+            },
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.dest {
+            Dest::Temp { w, .. } => w.flush(),
+            Dest::Direct(w) => w.flush(),
+            Dest::Stdout { closed: true, .. } => Ok(()),
+            Dest::Stdout { w, closed } => {
+                let res = w.flush();
+                if matches!(&res, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe) {
+                    *closed = true;
+                }
+                quiet_pipe(res)
+            }
+        }
+    }
+}
+
+/// A scan's report written as the reports of each file come (in path
+/// order): rows at once for CSV, JSON Lines and the inventory; folder
+/// totals and SARIF (whose header lists the rules found) at the end, from
+/// what was gathered.
+pub enum Stream<W: Write> {
+    /// `--format csv`.
+    Csv(csv::Rows<W>),
+    /// `--format jsonl`.
+    Jsonl(jsonl::Rows<W>),
+    /// `--format inventory`.
+    Inventory(inventory::FileRows<W>),
+    /// `--format folders`.
+    Folders(W, inventory::Folders),
+    /// `--format sarif`: the reports with findings or a problem, kept.
+    Sarif {
+        /// Where the log goes.
+        w: W,
+        /// Reports kept for the log.
+        kept: Vec<crate::model::FileReport>,
+        /// Id and description of every rule of the engine.
+        rules: Vec<(String, String)>,
+        /// `--show-values`.
+        show_values: bool,
+    },
+}
+
+impl<W: Write> Stream<W> {
+    /// Starts a report in `format` on `w`. `roots` and `depth` are for
+    /// `folders`; `rules` (id, description) for SARIF.
+    pub fn new(
+        format: Format,
+        w: W,
+        show_values: bool,
+        roots: &[std::path::PathBuf],
+        depth: usize,
+        rules: Vec<(String, String)>,
+    ) -> Result<Self, ReportError> {
+        Ok(match format {
+            Format::Csv => Stream::Csv(csv::Rows::new(w, show_values)?),
+            Format::Jsonl => Stream::Jsonl(jsonl::Rows::new(w, show_values)),
+            Format::Inventory => Stream::Inventory(inventory::FileRows::new(w)?),
+            Format::Folders => Stream::Folders(w, inventory::Folders::new(roots, depth)),
+            Format::Sarif => Stream::Sarif { w, kept: Vec::new(), rules, show_values },
+        })
+    }
+
+    /// Adds the reports of one file (or any run of reports in path order).
+    pub fn write(&mut self, reports: &[crate::model::FileReport]) -> Result<(), ReportError> {
+        match self {
+            Stream::Csv(rows) => rows.write(reports),
+            Stream::Jsonl(rows) => rows.write(reports),
+            Stream::Inventory(rows) => rows.write(reports),
+            Stream::Folders(_, folders) => {
+                folders.add(reports);
+                Ok(())
+            }
+            Stream::Sarif { kept, .. } => {
+                let wanted = |r: &&crate::model::FileReport| {
+                    !r.findings.is_empty() || !matches!(r.status, crate::model::FileStatus::Scanned)
+                };
+                kept.extend(reports.iter().filter(wanted).cloned());
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes what is gathered and gives back the writer (not flushed).
+    pub fn finish(self) -> Result<W, ReportError> {
+        match self {
+            Stream::Csv(rows) => rows.finish(),
+            Stream::Jsonl(rows) => Ok(rows.finish()),
+            Stream::Inventory(rows) => rows.finish(),
+            Stream::Folders(mut w, folders) => {
+                folders.write(&mut w)?;
+                Ok(w)
+            }
+            Stream::Sarif { mut w, kept, rules, show_values } => {
+                let rules: Vec<(&str, &str)> = rules.iter().map(|(i, d)| (i.as_str(), d.as_str())).collect();
+                sarif::write(&mut w, &kept, &rules, show_values)?;
+                Ok(w)
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -39,6 +39,13 @@ impl Summary {
     /// Counts `reports`.
     pub fn of(reports: &[FileReport], elapsed: Duration) -> Summary {
         let mut s = Summary { elapsed, ..Summary::default() };
+        s.add(reports);
+        s
+    }
+
+    /// Counts `reports` too.
+    pub fn add(&mut self, reports: &[FileReport]) {
+        let s = self;
         for r in reports {
             match r.status {
                 FileStatus::Scanned if !r.member.is_empty() => s.members += 1,
@@ -53,7 +60,6 @@ impl Summary {
                 *s.findings.entry(f.kind).or_default() += 1;
             }
         }
-        s
     }
 
     /// Total reported findings.
