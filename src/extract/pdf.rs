@@ -156,8 +156,22 @@ fn load(bytes: &[u8]) -> Result<Document, ExtractError> {
 fn finish_text(raw: &str) -> String {
     let mut lines: Vec<String> = Vec::new();
     for line in raw.split('\n') {
-        let clean: String = line
-            .nfkc()
+        // Printable ASCII (most lines of most documents) is already clean.
+        if line.bytes().all(|b| (0x20..0x7F).contains(&b)) {
+            let clean = line.trim_end();
+            if !clean.trim_start().is_empty() {
+                lines.push(clean.to_string());
+            }
+            continue;
+        }
+        // NFKC only where it changes something (the quick check says yes
+        // for most text, and costs far less than normalising).
+        let nfkc: std::borrow::Cow<'_, str> = match unicode_normalization::is_nfkc_quick(line.chars()) {
+            unicode_normalization::IsNormalized::Yes => line.into(),
+            _ => line.nfkc().collect::<String>().into(),
+        };
+        let clean: String = nfkc
+            .chars()
             .filter_map(|c| match c {
                 '\t' => Some(' '),
                 '\u{AD}' | '\u{FFFD}' | '\u{FEFF}' => None,

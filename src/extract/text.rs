@@ -12,8 +12,9 @@ use encoding_rs::{Encoding, UTF_16BE, UTF_16LE};
 
 /// How much of the start of a file decides "binary".
 const SNIFF: usize = 8 * 1024;
-/// How much of a file chardetng sees when guessing a legacy encoding.
-const GUESS: usize = 64 * 1024;
+/// How much text chardetng sees when guessing a legacy encoding: lines
+/// with a non-ASCII byte (the rest tells it nothing), up to this many bytes.
+const GUESS: usize = 4 * 1024;
 
 /// The result of decoding a file's bytes.
 #[derive(Debug)]
@@ -60,12 +61,28 @@ pub fn decode(bytes: &[u8]) -> Decoded<'_> {
         Err(e) if e.error_len().is_none() => with(encoding_rs::UTF_8, bytes),
         Err(_) => {
             let mut det = EncodingDetector::new(Iso2022JpDetection::Deny);
-            let sample = &bytes[..bytes.len().min(GUESS)];
-            det.feed(sample, sample.len() == bytes.len());
+            det.feed(&guess_sample(bytes), true);
             let enc = det.guess(Some(b"se"), Utf8Detection::Allow);
             with(enc, bytes)
         }
     }
+}
+
+/// The lines of `bytes` that hold a non-ASCII byte, up to about [`GUESS`]
+/// bytes: what an encoding guess depends on, without the ASCII bulk
+/// (numbers, markup, log prefixes) that only costs the detector time.
+fn guess_sample(bytes: &[u8]) -> Vec<u8> {
+    let mut sample = Vec::with_capacity(GUESS + 256);
+    let mut rest = bytes;
+    while sample.len() < GUESS {
+        let Some(i) = rest.iter().position(|&b| b >= 0x80) else { break };
+        let start = memchr::memrchr(b'\n', &rest[..i]).map_or(0, |n| n + 1);
+        let end = memchr::memchr(b'\n', &rest[i..]).map_or(rest.len(), |n| i + n + 1);
+        let line = &rest[start..end];
+        sample.extend_from_slice(&line[..line.len().min(GUESS)]);
+        rest = &rest[end..];
+    }
+    sample
 }
 
 fn with<'a>(enc: &'static Encoding, bytes: &'a [u8]) -> Decoded<'a> {
@@ -113,6 +130,23 @@ mod tests {
     fn windows_1252() {
         let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode("Östen Ærø bor på Storgatan, personnummer 811218-9876");
         assert_eq!(text(decode(&bytes)).0, "Östen Ærø bor på Storgatan, personnummer 811218-9876");
+    }
+
+    #[test]
+    fn legacy_guess_sees_non_ascii_lines_past_an_ascii_head() {
+        // 100 KB of log lines, then Russian in windows-1251: the guess must
+        // come from the Cyrillic lines, not from the ASCII bulk.
+        let mut bytes = "2024-01-01 12:00:00 INFO request 12345 ok\n".repeat(2500).into_bytes();
+        let ru = "Заявление от Иванова Ивана Петровича, проживающего по адресу Москва, улица Ленина.\n";
+        let five = ru.repeat(5);
+        let (cyr, _, _) = encoding_rs::WINDOWS_1251.encode(&five);
+        bytes.extend_from_slice(&cyr);
+        let (t, enc) = text(decode(&bytes));
+        assert_eq!(enc, "windows-1251");
+        assert!(t.ends_with(ru));
+        let sample = guess_sample(&bytes);
+        assert!(sample.len() <= GUESS + ru.len() && sample.iter().any(|&b| b >= 0x80));
+        assert!(!sample.starts_with(b"2024"), "ASCII lines left out");
     }
 
     #[test]
