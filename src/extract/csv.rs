@@ -19,7 +19,9 @@ pub fn extract(bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ExtractError> {
     let mut reader =
         ::csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut header: Vec<String> = Vec::new();
-    let mut record = ::csv::StringRecord::new();
+    // Bytes, not strings: the text is valid UTF-8 already and fields are cut
+    // at ASCII bytes, so only the fields sent on need a (cheap) check.
+    let mut record = ::csv::ByteRecord::new();
     let mut row: u64 = 0;
     // Records that no candidate touches need not be sent at all: most rows
     // of a register hold nothing, and sending each field costs far more
@@ -29,15 +31,15 @@ pub fn extract(bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ExtractError> {
     let mut next = 0;
     loop {
         let start = reader.position().byte() as usize;
-        match reader.read_record(&mut record) {
+        match reader.read_byte_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            // Only invalid UTF-8 can fail here, and the text is a decoded str.
+            // Reading bytes from memory does not fail; kept for safety.
             Err(e) => return Err(ExtractError::corrupt("CSV", e)),
         }
         row += 1;
         if row == 1 && is_header(&record) {
-            header = record.iter().map(|h| h.trim().to_string()).collect();
+            header = fields(&record).map(|h| h.trim().to_string()).collect();
         }
         if filtered {
             let end = reader.position().byte() as usize;
@@ -48,7 +50,7 @@ pub fn extract(bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ExtractError> {
                 continue;
             }
         }
-        for (i, field) in record.iter().enumerate() {
+        for (i, field) in fields(&record).enumerate() {
             if field.trim().is_empty() {
                 continue;
             }
@@ -61,11 +63,17 @@ pub fn extract(bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ExtractError> {
     Ok(())
 }
 
+/// The fields of a record read from valid UTF-8 text (a field that is not,
+/// which cannot happen, reads as empty).
+fn fields(record: &::csv::ByteRecord) -> impl Iterator<Item = &str> {
+    record.iter().map(|f| std::str::from_utf8(f).unwrap_or_default())
+}
+
 /// A first record is a header when no field carries an `@` and at most a
 /// quarter of its non-empty fields carry a digit: names of columns (`Telefon
 /// 2` among them), not values.
-fn is_header(record: &::csv::StringRecord) -> bool {
-    let fields: Vec<&str> = record.iter().filter(|f| !f.trim().is_empty()).collect();
+fn is_header(record: &::csv::ByteRecord) -> bool {
+    let fields: Vec<&str> = fields(record).filter(|f| !f.trim().is_empty()).collect();
     let with_digit = fields.iter().filter(|f| f.bytes().any(|b| b.is_ascii_digit())).count();
     !fields.is_empty() && !fields.iter().any(|f| f.contains('@')) && with_digit * 4 <= fields.len()
 }
