@@ -776,19 +776,28 @@ impl Cache {
         let mut reused = false;
         let mut read_modified = None;
         let allowed_before = scan::allowed_on_this_thread();
-        let reports = scan::scan_file_reusing(job, search, opts, &mut |bytes, modified| {
-            hash = content_hash(bytes);
-            let mut reports = candidate.filter(|e| e.hash == hash)?.take();
-            if reports.is_empty() {
-                return None;
-            }
-            reused = true;
-            read_modified = modified;
-            if let Some(top) = reports.first_mut() {
-                top.modified = modified;
-            }
-            Some(reports)
-        });
+        let reports = scan::scan_file_reusing(
+            job,
+            search,
+            opts,
+            Some(&mut |content, modified| {
+                hash = match content {
+                    scan::Content::Whole(bytes) => content_hash(bytes),
+                    // A streamed file's SHA-256, computed while it was read.
+                    scan::Content::Digest(d) => hex(&d[..16]),
+                };
+                let mut reports = candidate.filter(|e| e.hash == hash)?.take();
+                if reports.is_empty() {
+                    return None;
+                }
+                reused = true;
+                read_modified = modified;
+                if let Some(top) = reports.first_mut() {
+                    top.modified = modified;
+                }
+                Some(reports)
+            }),
+        );
         let allowed = scan::allowed_on_this_thread() - allowed_before;
         let line = if reused {
             self.same_content.fetch_add(1, Ordering::Relaxed);
