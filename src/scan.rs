@@ -47,7 +47,8 @@ pub struct ScanOptions {
     pub min_confidence: Confidence,
     /// Only these kinds are kept (all when empty).
     pub kinds: Vec<Kind>,
-    /// Files that turn out larger than this while reading are skipped.
+    /// Files larger than this are skipped, except plain text and CSV,
+    /// which are streamed in bounded chunks whatever their size.
     pub max_filesize: u64,
     /// Limits on containers, decompression and time per file.
     pub limits: Limits,
@@ -102,6 +103,22 @@ pub trait Search: Sync {
     fn search_binary(&self) -> bool {
         false
     }
+
+    /// Searches one window of a streamed text (located from line 1,
+    /// column 1) and appends what `place` keeps, at the location it gives:
+    /// `place` drops what lies in the window's overlaps (see
+    /// [`crate::stream::Body`]). By default [`Search::search`] then
+    /// `place`; [`Detectors`] also counts `snoka:allow` suppressions only
+    /// for what `place` keeps, so a line in an overlap counts once.
+    fn search_window(&self, text: &str, place: &dyn Fn(&Location) -> Option<Location>, out: &mut Vec<Finding>) {
+        let before = out.len();
+        self.search(&Location::Line { line: 1, column: 1 }, "", text, out);
+        let found: Vec<Finding> = out.drain(before..).collect();
+        out.extend(found.into_iter().filter_map(|mut f| {
+            f.location = place(&f.location)?;
+            Some(f)
+        }));
+    }
 }
 
 /// The detectors of an [`Engine`], keeping findings that pass the options'
@@ -146,6 +163,49 @@ impl<'a> Detectors<'a> {
     pub fn allowed(&self) -> usize {
         self.allowed.load(std::sync::atomic::Ordering::Relaxed)
     }
+
+    /// [`Search::search`], keeping only what `place` keeps, at the
+    /// location it gives; suppressions are counted among those only.
+    fn search_placed(
+        &self,
+        at: &Location,
+        label: &str,
+        text: &str,
+        place: &dyn Fn(&Location) -> Option<Location>,
+        out: &mut Vec<Finding>,
+    ) {
+        thread_local! {
+            static DETS: std::cell::RefCell<Vec<Detection>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        DETS.with(|d| {
+            let mut dets = std::mem::take(&mut *d.borrow_mut());
+            dets.clear();
+            let before = out.len();
+            find_located(self.engine, self.min_confidence, self.kinds, at, label, text, &mut dets, out);
+            *d.borrow_mut() = dets;
+            if out.len() == before {
+                return;
+            }
+            let marked = memchr::memmem::find(text.as_bytes(), ALLOW_MARKER.as_bytes()).is_some();
+            let mut kept = Vec::with_capacity(out.len() - before);
+            let mut dropped = 0;
+            for mut f in out.drain(before..) {
+                // Located within `text` here, as `allowed_line` needs.
+                let Some(placed) = place(&f.location) else { continue };
+                if marked && allowed_line(text, f.value(), &f.location) {
+                    dropped += 1;
+                } else {
+                    f.location = placed;
+                    kept.push(f);
+                }
+            }
+            out.extend(kept);
+            if dropped > 0 {
+                self.allowed.fetch_add(dropped, std::sync::atomic::Ordering::Relaxed);
+                ALLOWED_HERE.with(|n| n.set(n.get() + dropped));
+            }
+        });
+    }
 }
 
 impl Search for Detectors<'_> {
@@ -160,30 +220,11 @@ impl Search for Detectors<'_> {
     }
 
     fn search(&self, at: &Location, label: &str, text: &str, out: &mut Vec<Finding>) {
-        thread_local! {
-            static DETS: std::cell::RefCell<Vec<Detection>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
-        DETS.with(|d| {
-            let mut dets = std::mem::take(&mut *d.borrow_mut());
-            dets.clear();
-            let before = out.len();
-            find_located(self.engine, self.min_confidence, self.kinds, at, label, text, &mut dets, out);
-            *d.borrow_mut() = dets;
-            if out.len() > before && memchr::memmem::find(text.as_bytes(), ALLOW_MARKER.as_bytes()).is_some() {
-                let mut kept = Vec::with_capacity(out.len() - before);
-                let mut dropped = 0;
-                for f in out.drain(before..) {
-                    if allowed_line(text, f.value(), &f.location) {
-                        dropped += 1;
-                    } else {
-                        kept.push(f);
-                    }
-                }
-                out.extend(kept);
-                self.allowed.fetch_add(dropped, std::sync::atomic::Ordering::Relaxed);
-                ALLOWED_HERE.with(|n| n.set(n.get() + dropped));
-            }
-        });
+        self.search_placed(at, label, text, &|at| Some(at.clone()), out);
+    }
+
+    fn search_window(&self, text: &str, place: &dyn Fn(&Location) -> Option<Location>, out: &mut Vec<Finding>) {
+        self.search_placed(&Location::Line { line: 1, column: 1 }, "", text, place, out);
     }
 }
 
@@ -419,8 +460,7 @@ fn scan_streamed(
     reuse: Option<&mut Reuse<'_>>,
 ) -> Vec<FileReport> {
     let failed = |e: std::io::Error| named(&job.path, FileStatus::Failed(ExtractError::from(e).to_string()), search);
-    let mut reader = std::io::BufReader::with_capacity(0, f);
-    let dec = match stream::Decoding::new(&mut reader, head, chunk, reuse.is_some()) {
+    let dec = match stream::Decoding::new(f, head, chunk, reuse.is_some()) {
         Ok(d) => d,
         Err(e) => return failed(e),
     };
@@ -666,17 +706,9 @@ impl<'a> FileScan<'a> {
     /// [`crate::stream`]), keeping the findings that start in each
     /// window's body, placed in the file.
     fn stream_text<R: Read>(&mut self, dec: &mut stream::Decoding<R>, chunk: usize) -> Result<(), ExtractError> {
-        let mut found = Vec::new();
         stream::text_windows(dec, chunk, |window, body| {
             stream::ChunkSink::next_chunk(self)?;
-            found.clear();
-            self.search.search(&Location::Line { line: 1, column: 1 }, "", window, &mut found);
-            for mut f in found.drain(..) {
-                if let Some(at) = body.place(&f.location) {
-                    f.location = at;
-                    self.current.findings.push(f);
-                }
-            }
+            self.search.search_window(window, &|at| body.place(at), &mut self.current.findings);
             if self.current.findings.len() > MAX_FINDINGS {
                 self.current.findings.truncate(MAX_FINDINGS);
                 return Err(too_many_findings());
@@ -1443,15 +1475,18 @@ mod read_fault_tests {
 mod stream_tests {
     use super::*;
 
-    /// The file's report scanned whole, and streamed in chunks of `chunk`.
+    /// The file's report scanned whole, and streamed in chunks of `chunk`;
+    /// both count the same `snoka:allow` suppressions.
     fn both(name: &str, bytes: &[u8], chunk: usize) -> (FileReport, FileReport) {
         let engine = Engine::builtin().expect("rules");
         let opts = ScanOptions::new();
         let det = Detectors::new(&engine, &opts);
         let whole = scan_bytes_with(Path::new(name), bytes, &det, &opts).remove(0);
+        let allowed = det.allowed();
         let format = extract::sniff(name, &bytes[..bytes.len().min(SNIFF_HEAD as usize)]);
         let dec = stream::Decoding::new(bytes, Vec::new(), chunk, false).expect("read");
         let (mut streamed, end) = run_stream(Path::new(name), bytes.len() as u64, dec, format, &det, &opts, chunk);
+        assert_eq!(det.allowed() - allowed, allowed, "suppressions, chunk {chunk}");
         let end = end.expect("text");
         assert!(end.error.is_none());
         assert_eq!(end.bytes, bytes.len() as u64);
@@ -1498,6 +1533,11 @@ mod stream_tests {
         let text = log(400, false);
         let n = assert_same("a.log", text.as_bytes(), (600..1400).step_by(37));
         assert!(n > 200, "{n}");
+        let engine = Engine::builtin().expect("rules");
+        let opts = ScanOptions::new();
+        let det = Detectors::new(&engine, &opts);
+        scan_bytes_with(Path::new("a.log"), text.as_bytes(), &det, &opts);
+        assert!(det.allowed() > 40, "{}", det.allowed());
         // The keyword on the line before makes the bare number a finding.
         let (whole, _) = both("a.log", text.as_bytes(), 1000);
         assert!(whole.findings.iter().any(|f| f.kind == Kind::Personnummer && f.value() == "8112189876"));
