@@ -75,6 +75,10 @@ impl Default for ScanOptions {
     }
 }
 
+/// Where a finding located in a window of a streamed text lies in the
+/// file, or `None` when another window reports it ([`Search::search_window`]).
+pub type Place<'a> = dyn Fn(&Location) -> Option<Location> + 'a;
+
 /// What looks for personal data in the text of a file: the detectors for
 /// `snoka scan` ([`Detectors`]), a subject index for `snoka find`. One
 /// instance serves every thread.
@@ -110,7 +114,7 @@ pub trait Search: Sync {
     /// [`crate::stream::Body`]). By default [`Search::search`] then
     /// `place`; [`Detectors`] also counts `snoka:allow` suppressions only
     /// for what `place` keeps, so a line in an overlap counts once.
-    fn search_window(&self, text: &str, place: &dyn Fn(&Location) -> Option<Location>, out: &mut Vec<Finding>) {
+    fn search_window(&self, text: &str, place: &Place<'_>, out: &mut Vec<Finding>) {
         let before = out.len();
         self.search(&Location::Line { line: 1, column: 1 }, "", text, out);
         let found: Vec<Finding> = out.drain(before..).collect();
@@ -164,16 +168,9 @@ impl<'a> Detectors<'a> {
         self.allowed.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// [`Search::search`], keeping only what `place` keeps, at the
-    /// location it gives; suppressions are counted among those only.
-    fn search_placed(
-        &self,
-        at: &Location,
-        label: &str,
-        text: &str,
-        place: &dyn Fn(&Location) -> Option<Location>,
-        out: &mut Vec<Finding>,
-    ) {
+    /// [`Search::search`], keeping only what `place` (when given) keeps, at
+    /// the location it gives; suppressions are counted among those only.
+    fn search_placed(&self, at: &Location, label: &str, text: &str, place: Option<&Place<'_>>, out: &mut Vec<Finding>) {
         thread_local! {
             static DETS: std::cell::RefCell<Vec<Detection>> = const { std::cell::RefCell::new(Vec::new()) };
         }
@@ -187,11 +184,18 @@ impl<'a> Detectors<'a> {
                 return;
             }
             let marked = memchr::memmem::find(text.as_bytes(), ALLOW_MARKER.as_bytes()).is_some();
+            if !marked && place.is_none() {
+                return;
+            }
             let mut kept = Vec::with_capacity(out.len() - before);
             let mut dropped = 0;
             for mut f in out.drain(before..) {
                 // Located within `text` here, as `allowed_line` needs.
-                let Some(placed) = place(&f.location) else { continue };
+                let placed = match place {
+                    Some(place) => place(&f.location),
+                    None => Some(f.location.clone()),
+                };
+                let Some(placed) = placed else { continue };
                 if marked && allowed_line(text, f.value(), &f.location) {
                     dropped += 1;
                 } else {
@@ -220,11 +224,11 @@ impl Search for Detectors<'_> {
     }
 
     fn search(&self, at: &Location, label: &str, text: &str, out: &mut Vec<Finding>) {
-        self.search_placed(at, label, text, &|at| Some(at.clone()), out);
+        self.search_placed(at, label, text, None, out);
     }
 
-    fn search_window(&self, text: &str, place: &dyn Fn(&Location) -> Option<Location>, out: &mut Vec<Finding>) {
-        self.search_placed(&Location::Line { line: 1, column: 1 }, "", text, place, out);
+    fn search_window(&self, text: &str, place: &Place<'_>, out: &mut Vec<Finding>) {
+        self.search_placed(&Location::Line { line: 1, column: 1 }, "", text, Some(place), out);
     }
 }
 
@@ -1584,6 +1588,28 @@ mod stream_tests {
         }
         let n = assert_same("r.csv", csv.as_bytes(), (300..700).step_by(29));
         assert!(n > 200, "{n}");
+    }
+
+    /// An unclosed quote makes the rest of a CSV file one field: streamed,
+    /// it stops at a bound (eight chunks) with a reason, keeping what was
+    /// found before it, instead of holding the rest of the file.
+    #[test]
+    fn an_unclosed_csv_quote_is_bounded() {
+        let mut csv = String::from("Namn;E-post\nAnna;anna@exempel.se\nPer;\"per@exempel.se\n");
+        while csv.len() < 100_000 {
+            csv.push_str("Lisa;lisa@exempel.se\n");
+        }
+        let engine = Engine::builtin().expect("rules");
+        let opts = ScanOptions::new();
+        let dec = stream::Decoding::new(csv.as_bytes(), Vec::new(), 1000, false).expect("read");
+        let det = Detectors::new(&engine, &opts);
+        let (r, _) = run_stream(Path::new("r.csv"), csv.len() as u64, dec, Format::Csv, &det, &opts, 1000);
+        assert_eq!(
+            r[0].status,
+            FileStatus::Skipped("a CSV record longer than 7.8 KiB; the rest of the file was not searched".into())
+        );
+        let values: Vec<&str> = r[0].findings.iter().map(|f| f.value()).collect();
+        assert_eq!(values, ["anna@exempel.se"]);
     }
 
     #[test]
