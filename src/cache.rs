@@ -24,8 +24,10 @@
 //!
 //! Files that failed (any report `failed`, a timeout, an interruption) or
 //! whose reports do not look like a plain scan's are never stored. Files
-//! the walker skipped (too large, symbolic links, special files) are not
-//! read, so they are not cached either.
+//! not read (symbolic links, special files, files over `--max-filesize`
+//! other than text and CSV) are not cached either. A large text or CSV file
+//! is streamed, never held whole: its hash is computed while it is read
+//! ([`scan::Content::Digest`]) and offered after its scan.
 //!
 //! # Invalidation
 //!
