@@ -286,7 +286,7 @@ pub trait ChunkSink: crate::extract::Sink {
 
 /// Reads all of `dec` as delimited text and sends its fields to `sink` as
 /// [`crate::extract::csv::extract`] sends a whole file's, a chunk at a
-/// time. A record longer than [`MAX_RECORD_CHUNKS`] chunks (an unclosed
+/// time. A record longer than eight chunks (an unclosed
 /// quote) ends the stream with a limit: the rest is not searched.
 pub fn csv_records<R: Read, S: ChunkSink>(
     dec: &mut Decoding<R>,
