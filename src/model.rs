@@ -336,8 +336,7 @@ impl Texts {
     /// lower-cased e-mail, E.164 phone, IP text), and both with the
     /// identifying part hidden, as reports print them.
     pub fn new(value: &str, normalized: &str, masked_value: &str, masked_normalized: &str) -> Texts {
-        let mut all =
-            String::with_capacity(value.len() + normalized.len() + masked_value.len() + masked_normalized.len());
+        let mut all = String::with_capacity(value.len() + normalized.len() + masked_value.len() + masked_normalized.len());
         let mut ends = [0u32; 3];
         for (i, t) in [value, normalized, masked_value].into_iter().enumerate() {
             all.push_str(t);

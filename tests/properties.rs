@@ -448,8 +448,7 @@ fn check_ipv6(value: &str, masked: &str) -> Result<(), TestCaseError> {
 /// Property 3 for one finding: the masked value and masked normalized value
 /// reveal no more than the README's masking table.
 fn check_masks(f: &Finding) -> Result<(), TestCaseError> {
-    for (value, masked, normalized) in
-        [(f.value(), f.masked_value(), false), (f.normalized(), f.masked_normalized(), true)]
+    for (value, masked, normalized) in [(f.value(), f.masked_value(), false), (f.normalized(), f.masked_normalized(), true)]
     {
         match f.kind {
             k if is_identity(k) => check_last_four(value, masked)?,

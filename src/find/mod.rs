@@ -763,12 +763,7 @@ mod tests {
         ix.search(&Location::Line { line: 1, column: 1 }, "", text, &mut out);
         out.into_iter()
             .map(|f| {
-                (
-                    ix.subjects()[f.subject.expect("subject") as usize].id.clone(),
-                    f.kind,
-                    f.value().to_string(),
-                    f.reason.to_string(),
-                )
+                (ix.subjects()[f.subject.expect("subject") as usize].id.clone(), f.kind, f.value().to_string(), f.reason.to_string())
             })
             .collect()
     }
