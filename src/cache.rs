@@ -24,8 +24,10 @@
 //!
 //! Files that failed (any report `failed`, a timeout, an interruption) or
 //! whose reports do not look like a plain scan's are never stored. Files
-//! the walker skipped (too large, symbolic links, special files) are not
-//! read, so they are not cached either.
+//! not read (symbolic links, special files, files over `--max-filesize`
+//! other than text and CSV) are not cached either. A large text or CSV file
+//! is streamed, never held whole: its hash is computed while it is read
+//! ([`scan::Content::Digest`]) and offered after its scan.
 //!
 //! # Invalidation
 //!
@@ -790,19 +792,28 @@ impl Cache {
         let mut reused = false;
         let mut read_modified = None;
         let allowed_before = scan::allowed_on_this_thread();
-        let reports = scan::scan_file_reusing(job, search, opts, &mut |bytes, modified| {
-            hash = content_hash(bytes);
-            let mut reports = candidate.filter(|e| e.hash == hash)?.take();
-            if reports.is_empty() {
-                return None;
-            }
-            reused = true;
-            read_modified = modified;
-            if let Some(top) = reports.first_mut() {
-                top.modified = modified;
-            }
-            Some(reports)
-        });
+        let reports = scan::scan_file_reusing(
+            job,
+            search,
+            opts,
+            Some(&mut |content, modified| {
+                hash = match content {
+                    scan::Content::Whole(bytes) => content_hash(bytes),
+                    // A streamed file's SHA-256, computed while it was read.
+                    scan::Content::Digest(d) => hex(&d[..16]),
+                };
+                let mut reports = candidate.filter(|e| e.hash == hash)?.take();
+                if reports.is_empty() {
+                    return None;
+                }
+                reused = true;
+                read_modified = modified;
+                if let Some(top) = reports.first_mut() {
+                    top.modified = modified;
+                }
+                Some(reports)
+            }),
+        );
         let allowed = scan::allowed_on_this_thread() - allowed_before;
         let line = if reused {
             self.same_content.fetch_add(1, Ordering::Relaxed);

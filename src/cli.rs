@@ -296,7 +296,8 @@ pub struct RunArgs {
     pub exclude: Vec<String>,
 
     /// Skip (and report as skipped) files larger than SIZE, e.g. 100MiB,
-    /// 2GB.
+    /// 2GB. Plain text and CSV are never skipped for size: they are
+    /// streamed in bounded chunks.
     #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_size)]
     pub max_filesize: u64,
 

@@ -22,6 +22,7 @@ pub mod model;
 pub mod report;
 pub mod scan;
 pub mod shard;
+pub mod stream;
 pub mod suppress;
 pub mod walk;
 

@@ -19,6 +19,7 @@ use crate::detect::{Detection, Engine};
 use crate::error::ExtractError;
 use crate::extract::{self, Format, Limits, LineCursor, Sink};
 use crate::model::{Confidence, FileReport, FileStatus, Finding, Kind, Location, Texts};
+use crate::stream;
 use crate::walk::{FileJob, WalkItem};
 
 static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -46,7 +47,8 @@ pub struct ScanOptions {
     pub min_confidence: Confidence,
     /// Only these kinds are kept (all when empty).
     pub kinds: Vec<Kind>,
-    /// Files that turn out larger than this while reading are skipped.
+    /// Files larger than this are skipped, except plain text and CSV,
+    /// which are streamed in bounded chunks whatever their size.
     pub max_filesize: u64,
     /// Limits on containers, decompression and time per file.
     pub limits: Limits,
@@ -72,6 +74,10 @@ impl Default for ScanOptions {
         ScanOptions::new()
     }
 }
+
+/// Where a finding located in a window of a streamed text lies in the
+/// file, or `None` when another window reports it ([`Search::search_window`]).
+pub type Place<'a> = dyn Fn(&Location) -> Option<Location> + 'a;
 
 /// What looks for personal data in the text of a file: the detectors for
 /// `snoka scan` ([`Detectors`]), a subject index for `snoka find`. One
@@ -100,6 +106,22 @@ pub trait Search: Sync {
     /// binary files; `find` looks for a subject in them too.
     fn search_binary(&self) -> bool {
         false
+    }
+
+    /// Searches one window of a streamed text (located from line 1,
+    /// column 1) and appends what `place` keeps, at the location it gives:
+    /// `place` drops what lies in the window's overlaps (see
+    /// [`crate::stream::Body`]). By default [`Search::search`] then
+    /// `place`; [`Detectors`] also counts `snoka:allow` suppressions only
+    /// for what `place` keeps, so a line in an overlap counts once.
+    fn search_window(&self, text: &str, place: &Place<'_>, out: &mut Vec<Finding>) {
+        let before = out.len();
+        self.search(&Location::Line { line: 1, column: 1 }, "", text, out);
+        let found: Vec<Finding> = out.drain(before..).collect();
+        out.extend(found.into_iter().filter_map(|mut f| {
+            f.location = place(&f.location)?;
+            Some(f)
+        }));
     }
 }
 
@@ -145,6 +167,49 @@ impl<'a> Detectors<'a> {
     pub fn allowed(&self) -> usize {
         self.allowed.load(std::sync::atomic::Ordering::Relaxed)
     }
+
+    /// [`Search::search`], keeping only what `place` (when given) keeps, at
+    /// the location it gives; suppressions are counted among those only.
+    fn search_placed(&self, at: &Location, label: &str, text: &str, place: Option<&Place<'_>>, out: &mut Vec<Finding>) {
+        thread_local! {
+            static DETS: std::cell::RefCell<Vec<Detection>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        DETS.with(|d| {
+            let mut dets = std::mem::take(&mut *d.borrow_mut());
+            dets.clear();
+            let before = out.len();
+            find_located(self.engine, self.min_confidence, self.kinds, at, label, text, &mut dets, out);
+            *d.borrow_mut() = dets;
+            if out.len() == before {
+                return;
+            }
+            let marked = memchr::memmem::find(text.as_bytes(), ALLOW_MARKER.as_bytes()).is_some();
+            if !marked && place.is_none() {
+                return;
+            }
+            let mut kept = Vec::with_capacity(out.len() - before);
+            let mut dropped = 0;
+            for mut f in out.drain(before..) {
+                // Located within `text` here, as `allowed_line` needs.
+                let placed = match place {
+                    Some(place) => place(&f.location),
+                    None => Some(f.location.clone()),
+                };
+                let Some(placed) = placed else { continue };
+                if marked && allowed_line(text, f.value(), &f.location) {
+                    dropped += 1;
+                } else {
+                    f.location = placed;
+                    kept.push(f);
+                }
+            }
+            out.extend(kept);
+            if dropped > 0 {
+                self.allowed.fetch_add(dropped, std::sync::atomic::Ordering::Relaxed);
+                ALLOWED_HERE.with(|n| n.set(n.get() + dropped));
+            }
+        });
+    }
 }
 
 impl Search for Detectors<'_> {
@@ -159,30 +224,11 @@ impl Search for Detectors<'_> {
     }
 
     fn search(&self, at: &Location, label: &str, text: &str, out: &mut Vec<Finding>) {
-        thread_local! {
-            static DETS: std::cell::RefCell<Vec<Detection>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
-        DETS.with(|d| {
-            let mut dets = std::mem::take(&mut *d.borrow_mut());
-            dets.clear();
-            let before = out.len();
-            find_located(self.engine, self.min_confidence, self.kinds, at, label, text, &mut dets, out);
-            *d.borrow_mut() = dets;
-            if out.len() > before && memchr::memmem::find(text.as_bytes(), ALLOW_MARKER.as_bytes()).is_some() {
-                let mut kept = Vec::with_capacity(out.len() - before);
-                let mut dropped = 0;
-                for f in out.drain(before..) {
-                    if allowed_line(text, f.value(), &f.location) {
-                        dropped += 1;
-                    } else {
-                        kept.push(f);
-                    }
-                }
-                out.extend(kept);
-                self.allowed.fetch_add(dropped, std::sync::atomic::Ordering::Relaxed);
-                ALLOWED_HERE.with(|n| n.set(n.get() + dropped));
-            }
-        });
+        self.search_placed(at, label, text, None, out);
+    }
+
+    fn search_window(&self, text: &str, place: &Place<'_>, out: &mut Vec<Finding>) {
+        self.search_placed(&Location::Line { line: 1, column: 1 }, "", text, Some(place), out);
     }
 }
 
@@ -334,32 +380,82 @@ pub fn scan_file(job: &FileJob, engine: &Engine, opts: &ScanOptions) -> Vec<File
 
 /// [`scan_file`] with any [`Search`].
 pub fn scan_file_with(job: &FileJob, search: &dyn Search, opts: &ScanOptions) -> Vec<FileReport> {
-    scan_file_reusing(job, search, opts, &mut |_, _| None)
+    scan_file_reusing(job, search, opts, None)
 }
 
-/// What [`scan_file_reusing`] offers a file's bytes and modification time
-/// to: reports to use instead of scanning, or `None`.
-pub type Reuse<'a> = dyn FnMut(&[u8], Option<std::time::SystemTime>) -> Option<Vec<FileReport>> + 'a;
+/// What [`scan_file_reusing`] offers a file's content to.
+pub enum Content<'b> {
+    /// All of the file's bytes, read before the scan.
+    Whole(&'b [u8]),
+    /// The SHA-256 of all the bytes of a file streamed in chunks (a large
+    /// text or CSV file), computed while it was scanned.
+    Digest([u8; 32]),
+}
 
-/// [`scan_file_with`], first offering the bytes read (all of the file) and
-/// its modification time to `reuse`: reports it returns are the file's
-/// (nothing is scanned); `None` scans the bytes. The incremental cache
-/// ([`crate::cache`]) hashes the bytes here, so a file is read only once.
+/// What [`scan_file_reusing`] offers a file's content and modification
+/// time to: reports to use instead of the scan's, or `None`.
+pub type Reuse<'a> = dyn FnMut(Content<'_>, Option<std::time::SystemTime>) -> Option<Vec<FileReport>> + 'a;
+
+/// [`scan_file_with`], offering the file's content and modification time
+/// to `reuse`: reports it returns are the file's. A file read whole is
+/// offered its bytes before the scan (nothing is scanned when reports come
+/// back); a streamed file (text or CSV over [`stream::THRESHOLD`]) is
+/// offered the digest of its bytes after the scan, since it is never held
+/// whole. The incremental cache ([`crate::cache`]) hashes the content
+/// here, so a file is read only once.
 pub fn scan_file_reusing(
     job: &FileJob,
     search: &dyn Search,
     opts: &ScanOptions,
-    reuse: &mut Reuse<'_>,
+    mut reuse: Option<&mut Reuse<'_>>,
 ) -> Vec<FileReport> {
-    let (bytes, modified) = match read_bounded(&job.path, opts.max_filesize) {
-        Ok(b) => b,
-        Err(e) => return named(&job.path, FileStatus::Failed(e.to_string()), search),
+    let failed = |e: std::io::Error| named(&job.path, FileStatus::Failed(ExtractError::from(e).to_string()), search);
+    let (mut f, len, modified) = match open_read_only(&job.path).and_then(|f| {
+        let meta = f.metadata()?;
+        Ok((f, meta.len(), meta.modified().ok()))
+    }) {
+        Ok(x) => x,
+        Err(e) => return failed(e),
     };
-    if bytes.len() as u64 > opts.max_filesize {
+    test_read_delay();
+    let chunk = stream_chunk();
+    let threshold = 2 * chunk as u64;
+    let mut limit = opts.max_filesize;
+    let mut bytes = Vec::new();
+    if len > threshold.min(opts.max_filesize) {
+        // Too large to read whole without a look: the head decides whether
+        // the file is streamed (text, CSV: whatever their size) or skipped
+        // for its size (other formats).
+        if let Err(e) = (&mut f).take(SNIFF_HEAD).read_to_end(&mut bytes) {
+            return failed(e);
+        }
+        let format = extract::sniff(&job.path.to_string_lossy(), &bytes);
+        if matches!(format, Format::Text | Format::Csv) {
+            if len > threshold {
+                return scan_streamed(job, f, bytes, format, search, opts, chunk, modified, reuse);
+            }
+            limit = limit.max(threshold);
+        } else if len > opts.max_filesize {
+            let why = format!(
+                "larger than --max-filesize ({} > {})",
+                bytesize::ByteSize(len).display().iec(),
+                bytesize::ByteSize(opts.max_filesize).display().iec()
+            );
+            return named(&job.path, FileStatus::Skipped(why), search);
+        }
+    }
+    match read_limited(&mut f, limit.saturating_sub(bytes.len() as u64)) {
+        Ok(rest) if bytes.is_empty() => bytes = rest,
+        Ok(rest) => bytes.extend_from_slice(&rest),
+        Err(e) => return named(&job.path, FileStatus::Failed(e.to_string()), search),
+    }
+    if bytes.len() as u64 > limit {
         let why = "larger than --max-filesize (grew while scanned)";
         return named(&job.path, FileStatus::Skipped(why.into()), search);
     }
-    if let Some(reports) = reuse(&bytes, modified) {
+    if let Some(reuse) = reuse.as_mut()
+        && let Some(reports) = reuse(Content::Whole(&bytes), modified)
+    {
         return reports;
     }
     let mut reports = scan_bytes_with(&job.path, &bytes, search, opts);
@@ -367,6 +463,115 @@ pub fn scan_file_reusing(
         top.modified = modified;
     }
     reports
+}
+
+/// Bytes read from the start of a large file to decide its format.
+const SNIFF_HEAD: u64 = 64 << 10;
+
+/// The chunk size for streaming: [`stream::CHUNK`], or for tests the value
+/// of the environment variable `SNOKA_TEST_CHUNK_BYTES` (read once; files
+/// over twice that are then streamed in chunks that small).
+#[doc(hidden)]
+pub fn stream_chunk() -> usize {
+    static CHUNK: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CHUNK.get_or_init(|| {
+        std::env::var("SNOKA_TEST_CHUNK_BYTES")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or(stream::CHUNK)
+    })
+}
+
+/// Scans a large text or CSV file (open as `f`, its first bytes `head`
+/// already read) in chunks of `chunk` bytes; see [`crate::stream`].
+#[allow(clippy::too_many_arguments)]
+fn scan_streamed(
+    job: &FileJob,
+    f: File,
+    head: Vec<u8>,
+    format: Format,
+    search: &dyn Search,
+    opts: &ScanOptions,
+    chunk: usize,
+    modified: Option<std::time::SystemTime>,
+    reuse: Option<&mut Reuse<'_>>,
+) -> Vec<FileReport> {
+    let failed = |e: std::io::Error| named(&job.path, FileStatus::Failed(ExtractError::from(e).to_string()), search);
+    let dec = match stream::Decoding::new(f, head, chunk, reuse.is_some()) {
+        Ok(d) => d,
+        Err(e) => return failed(e),
+    };
+    let (mut reports, end) = run_stream(&job.path, job.size, dec, format, search, opts, chunk);
+    if let Some(end) = end {
+        if let Some(e) = end.error {
+            return failed(e);
+        }
+        if let Some(top) = reports.first_mut() {
+            top.bytes = end.bytes;
+        }
+        if let (Some(reuse), Some(d), Some(FileStatus::Scanned)) =
+            (reuse, end.digest, reports.first().map(|r| &r.status))
+            && let Some(reused) = reuse(Content::Digest(d), modified)
+        {
+            return reused;
+        }
+    }
+    if let Some(top) = reports.first_mut() {
+        top.modified = modified;
+    }
+    reports
+}
+
+/// How a streamed file's read ended: bytes read, their digest (when asked
+/// for), and the read error that ended it early (the file then fails, as
+/// one read whole does).
+struct StreamEnd {
+    bytes: u64,
+    digest: Option<[u8; 32]>,
+    error: Option<std::io::Error>,
+}
+
+/// [`run_file`] for a streamed file: `dec` is `None` when the file is
+/// binary (its report says so; how its read ended is then `None`).
+fn run_stream<R: Read>(
+    path: &Path,
+    size: u64,
+    dec: Option<stream::Decoding<R>>,
+    format: Format,
+    search: &dyn Search,
+    opts: &ScanOptions,
+    chunk: usize,
+) -> (Vec<FileReport>, Option<StreamEnd>) {
+    let mut fs = FileScan::new(path, size, search, opts, None);
+    let name = path.to_string_lossy();
+    search.search_name(&name, &mut fs.current.findings);
+    fs.current.format = format.name();
+    let Some(mut dec) = dec else {
+        fs.current.status = FileStatus::Skipped("binary".into());
+        return (vec![fs.current], None);
+    };
+    let mut error = None;
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let result = match format {
+            Format::Csv => stream::csv_records(&mut dec, chunk, &mut fs),
+            _ => fs.stream_text(&mut dec, chunk),
+        };
+        match result {
+            Ok(()) => {}
+            Err(ExtractError::Io(e)) => error = Some(e),
+            Err(e) => fs.current.status = e.status(),
+        }
+    }));
+    if outcome.is_err() {
+        fs.current = report(path, FileStatus::Failed(ExtractError::Panic.to_string()), size);
+        search.search_name(&name, &mut fs.current.findings);
+    }
+    let mut top = fs.current;
+    top.findings.sort_by(|a, b| (&a.location, a.kind).cmp(&(&b.location, b.kind)));
+    top.findings.shrink_to_fit();
+    let bytes = dec.bytes;
+    (vec![top], Some(StreamEnd { bytes, digest: dec.digest(), error }))
 }
 
 /// Scans a file's content (already read) as if it were at `path`.
@@ -419,21 +624,7 @@ fn run_file(
     capture: Option<&std::collections::HashSet<String>>,
     forced: Option<Format>,
 ) -> (Vec<FileReport>, Captured) {
-    let mut fs = FileScan {
-        search,
-        opts,
-        path,
-        deadline: Instant::now() + opts.limits.timeout,
-        budget: opts.limits.max_total,
-        depth: 0,
-        members_here: 0,
-        current: report(path, FileStatus::Scanned, bytes.len() as u64),
-        done: Vec::new(),
-        calls: 0,
-        expired: false,
-        capture,
-        captured: Vec::new(),
-    };
+    let mut fs = FileScan::new(path, bytes.len() as u64, search, opts, capture);
     let name = path.to_string_lossy();
     search.search_name(&name, &mut fs.current.findings);
     let outcome = catch_unwind(AssertUnwindSafe(|| match forced {
@@ -472,15 +663,6 @@ pub fn open_read_only(path: &Path) -> std::io::Result<File> {
         }
     }
     File::open(path)
-}
-
-/// Opens a file read-only and reads at most `limit + 1` bytes; also
-/// returns its modification time.
-fn read_bounded(path: &Path, limit: u64) -> Result<(Vec<u8>, Option<std::time::SystemTime>), ExtractError> {
-    let f = open_read_only(path)?;
-    let modified = f.metadata().and_then(|m| m.modified()).ok();
-    test_read_delay();
-    Ok((read_limited(f, limit)?, modified))
 }
 
 /// Reads at most `limit + 1` bytes from `r`. A read error part-way (an I/O
@@ -532,7 +714,47 @@ struct FileScan<'a> {
     captured: Captured,
 }
 
-impl FileScan<'_> {
+impl<'a> FileScan<'a> {
+    /// The state for a top-level file of `size` bytes at `path`.
+    fn new(
+        path: &'a Path,
+        size: u64,
+        search: &'a dyn Search,
+        opts: &'a ScanOptions,
+        capture: Option<&'a std::collections::HashSet<String>>,
+    ) -> FileScan<'a> {
+        FileScan {
+            search,
+            opts,
+            path,
+            deadline: Instant::now() + opts.limits.timeout,
+            budget: opts.limits.max_total,
+            depth: 0,
+            members_here: 0,
+            current: report(path, FileStatus::Scanned, size),
+            done: Vec::new(),
+            calls: 0,
+            expired: false,
+            capture,
+            captured: Vec::new(),
+        }
+    }
+
+    /// Searches a streamed plain-text file window by window (see
+    /// [`crate::stream`]), keeping the findings that start in each
+    /// window's body, placed in the file.
+    fn stream_text<R: Read>(&mut self, dec: &mut stream::Decoding<R>, chunk: usize) -> Result<(), ExtractError> {
+        stream::text_windows(dec, chunk, |window, body| {
+            stream::ChunkSink::next_chunk(self)?;
+            self.search.search_window(window, &|at| body.place(at), &mut self.current.findings);
+            if self.current.findings.len() > MAX_FINDINGS {
+                self.current.findings.truncate(MAX_FINDINGS);
+                return Err(too_many_findings());
+            }
+            Ok(())
+        })
+    }
+
     /// Sniffs and extracts `bytes` into the current report, setting its
     /// status from the outcome.
     fn run(&mut self, name: &str, bytes: &[u8]) {
@@ -712,6 +934,29 @@ const MIN_STRING: usize = 6;
 /// Longest member name kept, in characters.
 const MAX_MEMBER_NAME: usize = 512;
 
+/// The limit reached when a file holds more than [`MAX_FINDINGS`].
+fn too_many_findings() -> ExtractError {
+    ExtractError::Limit(format!(
+        "more than {MAX_FINDINGS} findings in one file; the first {MAX_FINDINGS} are reported, the rest of the file was not searched"
+    ))
+}
+
+impl stream::ChunkSink for FileScan<'_> {
+    /// The time limit applies to each chunk of a streamed file: its work
+    /// grows with its size, which no limit in seconds fits.
+    fn next_chunk(&mut self) -> Result<(), ExtractError> {
+        if stop_requested() {
+            return Err(ExtractError::Interrupted);
+        }
+        if self.expired || Instant::now() > self.deadline {
+            self.expired = true;
+            return Err(ExtractError::Timeout(self.opts.limits.timeout.as_secs()));
+        }
+        self.deadline = Instant::now() + self.opts.limits.timeout;
+        Ok(())
+    }
+}
+
 /// A possible-zip-bomb status for `why`.
 fn bomb(why: String) -> ExtractError {
     ExtractError::Limit(format!("possible zip bomb: {why}"))
@@ -723,9 +968,7 @@ impl Sink for FileScan<'_> {
         self.search.search(&at, label, text, &mut self.current.findings);
         if self.current.findings.len() > MAX_FINDINGS {
             self.current.findings.truncate(MAX_FINDINGS);
-            return Err(ExtractError::Limit(format!(
-                "more than {MAX_FINDINGS} findings in one file; the first {MAX_FINDINGS} are reported, the rest of the file was not searched"
-            )));
+            return Err(too_many_findings());
         }
         Ok(())
     }
@@ -1302,5 +1545,156 @@ mod read_fault_tests {
         assert_eq!(of(mem).status, FileStatus::Failed("Input/output error (os error 5)".into()));
         assert_eq!(of(&ok).status, FileStatus::Scanned);
         assert_eq!(of(&ok).findings.len(), 1);
+    }
+}
+
+/// Streaming: a large text or CSV file scanned in chunks gives exactly the
+/// findings (value, location, reason, score) of a whole-file scan.
+#[cfg(test)]
+mod stream_tests {
+    use super::*;
+
+    /// The file's report scanned whole, and streamed in chunks of `chunk`;
+    /// both count the same `snoka:allow` suppressions.
+    fn both(name: &str, bytes: &[u8], chunk: usize) -> (FileReport, FileReport) {
+        let engine = Engine::builtin().expect("rules");
+        let opts = ScanOptions::new();
+        let det = Detectors::new(&engine, &opts);
+        let whole = scan_bytes_with(Path::new(name), bytes, &det, &opts).remove(0);
+        let allowed = det.allowed();
+        let format = extract::sniff(name, &bytes[..bytes.len().min(SNIFF_HEAD as usize)]);
+        let dec = stream::Decoding::new(bytes, Vec::new(), chunk, false).expect("read");
+        let (mut streamed, end) = run_stream(Path::new(name), bytes.len() as u64, dec, format, &det, &opts, chunk);
+        assert_eq!(det.allowed() - allowed, allowed, "suppressions, chunk {chunk}");
+        let end = end.expect("text");
+        assert!(end.error.is_none());
+        assert_eq!(end.bytes, bytes.len() as u64);
+        (whole, streamed.remove(0))
+    }
+
+    fn assert_same(name: &str, bytes: &[u8], chunks: impl IntoIterator<Item = usize>) -> usize {
+        let mut n = 0;
+        for chunk in chunks {
+            let (whole, streamed) = both(name, bytes, chunk);
+            assert_eq!(streamed.status, FileStatus::Scanned, "chunk {chunk}");
+            assert_eq!(streamed.format, whole.format);
+            assert_eq!(streamed.findings.len(), whole.findings.len(), "chunk {chunk}");
+            for (s, w) in streamed.findings.iter().zip(&whole.findings) {
+                assert_eq!(s, w, "chunk {chunk}");
+                assert_eq!((s.score, &s.reason), (w.score, &w.reason), "chunk {chunk}");
+            }
+            n = whole.findings.len();
+        }
+        n
+    }
+
+    /// A log whose identifiers sit on every few lines: a bare ten-digit
+    /// personnummer only found thanks to the keyword on the line before.
+    fn log(lines: usize, latin1: bool) -> String {
+        let mut s = String::new();
+        for i in 0..lines {
+            let line = match i % 9 {
+                0 => format!("{i} INFO kund, personnummer:\n"),
+                1 => "8112189876\n".to_string(),
+                2 => format!("{i} mail till anna.{i}@exempel.se från Åsa Öberg\n"),
+                3 => format!("{i} ring 070-174 06 05 från 81.226.12.{}\n", i % 250 + 1),
+                4 => format!("{i} test 811218-9876 snoka:allow, CPR-nr 070761-4285\n"),
+                5 => format!("{} 19460705-4725{}\n", "x".repeat(i % 300), if latin1 { " ÆØÅ" } else { " 🙂" }),
+                _ => format!("2024-01-01 12:00:{:02} DEBUG request {i} done\n", i % 60),
+            };
+            s.push_str(&line);
+        }
+        s
+    }
+
+    #[test]
+    fn text_across_chunk_boundaries() {
+        let text = log(400, false);
+        let n = assert_same("a.log", text.as_bytes(), (600..1400).step_by(37));
+        assert!(n > 200, "{n}");
+        let engine = Engine::builtin().expect("rules");
+        let opts = ScanOptions::new();
+        let det = Detectors::new(&engine, &opts);
+        scan_bytes_with(Path::new("a.log"), text.as_bytes(), &det, &opts);
+        assert!(det.allowed() > 40, "{}", det.allowed());
+        // The keyword on the line before makes the bare number a finding.
+        let (whole, _) = both("a.log", text.as_bytes(), 1000);
+        assert!(whole.findings.iter().any(|f| f.kind == Kind::Personnummer && f.value() == "8112189876"));
+    }
+
+    #[test]
+    fn utf16_and_windows_1252_across_chunk_boundaries() {
+        let text = log(300, true);
+        let mut le = vec![0xFF, 0xFE];
+        le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        assert!(assert_same("a.txt", &le, [1001, 1777, 4096]) > 100);
+        let bare: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert!(assert_same("a.txt", &bare, [1003, 3000]) > 100);
+        let (cp, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+        assert!(std::str::from_utf8(&cp).is_err());
+        assert!(assert_same("a.txt", &cp, [999, 2222]) > 100);
+    }
+
+    #[test]
+    fn one_line_longer_than_many_chunks() {
+        let mut line = String::new();
+        let mut i = 0;
+        while line.len() < 300_000 {
+            line.push_str(&format!("{} personnummer 811218-9876 och anna{i}@exempel.se åäö ", "a".repeat(i % 997)));
+            i += 1;
+        }
+        assert!(!line.contains('\n'));
+        let n = assert_same("long.txt", line.as_bytes(), [20_000, 33_333]);
+        assert!(n > 100, "{n}");
+    }
+
+    #[test]
+    fn csv_with_header_and_quoted_line_breaks_across_chunk_boundaries() {
+        let mut csv = String::from("Namn;Personnummer;Telefon;E-post;Not\n");
+        for i in 0..300u32 {
+            let row = match i % 5 {
+                0 => format!("Anna {i};8112189876;;;\n"),
+                1 => format!("Per {i};;070-174 06 05;\"p.{i}@exempel.se\";\n"),
+                2 => format!("Lisa {i};;;;\"rad ett\nrad två: ring 08-123 456 78\n\"\"citat\"\" 19460705-4725\"\n"),
+                3 => format!("Ole {i};;;;IP 81.226.12.{}\r\n", i % 250 + 1),
+                _ => format!("Rad {i};2024-01-{:02};{i};;belopp 12 345,00\n", i % 28 + 1),
+            };
+            csv.push_str(&row);
+        }
+        let n = assert_same("r.csv", csv.as_bytes(), (300..700).step_by(29));
+        assert!(n > 200, "{n}");
+    }
+
+    /// An unclosed quote makes the rest of a CSV file one field: streamed,
+    /// it stops at a bound (eight chunks) with a reason, keeping what was
+    /// found before it, instead of holding the rest of the file.
+    #[test]
+    fn an_unclosed_csv_quote_is_bounded() {
+        let mut csv = String::from("Namn;E-post\nAnna;anna@exempel.se\nPer;\"per@exempel.se\n");
+        while csv.len() < 100_000 {
+            csv.push_str("Lisa;lisa@exempel.se\n");
+        }
+        let engine = Engine::builtin().expect("rules");
+        let opts = ScanOptions::new();
+        let dec = stream::Decoding::new(csv.as_bytes(), Vec::new(), 1000, false).expect("read");
+        let det = Detectors::new(&engine, &opts);
+        let (r, _) = run_stream(Path::new("r.csv"), csv.len() as u64, dec, Format::Csv, &det, &opts, 1000);
+        assert_eq!(
+            r[0].status,
+            FileStatus::Skipped("a CSV record longer than 7.8 KiB; the rest of the file was not searched".into())
+        );
+        let values: Vec<&str> = r[0].findings.iter().map(|f| f.value()).collect();
+        assert_eq!(values, ["anna@exempel.se"]);
+    }
+
+    #[test]
+    fn binary_is_skipped_when_streamed() {
+        let bin = b"\x7fELF\x02\x01\x00\x00 811218-9876 \x00\x00\x00\x00".repeat(100);
+        let engine = Engine::builtin().expect("rules");
+        let opts = ScanOptions::new();
+        let dec = stream::Decoding::new(&bin[..], Vec::new(), 64, false).expect("read");
+        let (r, end) = run_stream(Path::new("x.txt"), 0, dec, Format::Text, &Detectors::new(&engine, &opts), &opts, 64);
+        assert!(end.is_none());
+        assert_eq!(r[0].status, FileStatus::Skipped("binary".into()));
     }
 }

@@ -5,7 +5,9 @@
 //! inventory. It honours its own `.snokaignore` files (gitignore syntax) and
 //! `--exclude` globs, skips `.git/` directories, never follows symbolic
 //! links unless asked, and never opens special files (FIFOs, sockets,
-//! devices). Files over the size limit are listed as skipped, not dropped.
+//! devices). Files are listed whatever their size: the scanner streams
+//! large text and CSV files and skips other formats over `--max-filesize`
+//! (it needs their first bytes to tell).
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -25,7 +27,9 @@ pub struct WalkOptions {
     pub respect_gitignore: bool,
     /// Globs (gitignore syntax) of paths not to scan.
     pub excludes: Vec<String>,
-    /// Files larger than this are listed as skipped.
+    /// `--max-filesize`. Not applied by the walk (every regular file is
+    /// listed): the scanner sniffs a large file's first bytes, streams
+    /// text and CSV whatever their size and skips other formats over it.
     pub max_filesize: u64,
     /// Walker threads (0 = automatic).
     pub threads: usize,
@@ -51,7 +55,7 @@ pub enum WalkItem {
     Skipped {
         /// The path.
         path: PathBuf,
-        /// Why (`larger than --max-filesize ...`, `special file (fifo)`).
+        /// Why (`special file (fifo)`, `symbolic link (not followed)`).
         reason: String,
     },
     /// A path that could not be walked (permission denied on a folder,
@@ -84,7 +88,7 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Vec<WalkItem>, igno
         match std::fs::metadata(root) {
             Err(e) => items.push(WalkItem::Failed { path: root.clone(), message: e.to_string() }),
             Ok(m) if m.is_dir() => dirs.push(root.clone()),
-            Ok(_) => items.extend(classify_root_file(root, opts)),
+            Ok(_) => items.extend(classify_root_file(root)),
         }
     }
     if let Some((first, rest)) = dirs.split_first() {
@@ -118,7 +122,7 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Vec<WalkItem>, igno
             let never = &never;
             Box::new(move |res| {
                 let item = match res {
-                    Ok(entry) => entry_item(&entry, opts, never),
+                    Ok(entry) => entry_item(&entry, never),
                     Err(err) => Some(error_item(err)),
                 };
                 if let Some(item) = item
@@ -140,15 +144,15 @@ fn canonical_all(paths: &[PathBuf]) -> Vec<PathBuf> {
     paths.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect()
 }
 
-fn classify_root_file(path: &Path, opts: &WalkOptions) -> Option<WalkItem> {
+fn classify_root_file(path: &Path) -> Option<WalkItem> {
     let meta = std::fs::metadata(path);
     match meta {
         Err(e) => Some(WalkItem::Failed { path: path.to_path_buf(), message: e.to_string() }),
-        Ok(m) => classify(path, &m.file_type(), m.len(), opts),
+        Ok(m) => classify(path, &m.file_type(), m.len()),
     }
 }
 
-fn entry_item(entry: &ignore::DirEntry, opts: &WalkOptions, never: &[PathBuf]) -> Option<WalkItem> {
+fn entry_item(entry: &ignore::DirEntry, never: &[PathBuf]) -> Option<WalkItem> {
     let ft = entry.file_type()?;
     if ft.is_dir() {
         return None;
@@ -173,27 +177,17 @@ fn entry_item(entry: &ignore::DirEntry, opts: &WalkOptions, never: &[PathBuf]) -
     } else {
         0
     };
-    classify(path, &ft, len, opts)
+    classify(path, &ft, len)
 }
 
 /// Decides from metadata alone (the file is never opened here).
-fn classify(path: &Path, ft: &std::fs::FileType, len: u64, opts: &WalkOptions) -> Option<WalkItem> {
+fn classify(path: &Path, ft: &std::fs::FileType, len: u64) -> Option<WalkItem> {
     let path = path.to_path_buf();
     if ft.is_dir() {
         return None;
     }
     if !ft.is_file() {
         return Some(WalkItem::Skipped { path, reason: format!("special file ({})", special_kind(ft)) });
-    }
-    if len > opts.max_filesize {
-        return Some(WalkItem::Skipped {
-            path,
-            reason: format!(
-                "larger than --max-filesize ({} > {})",
-                bytesize::ByteSize(len).display().iec(),
-                bytesize::ByteSize(opts.max_filesize).display().iec()
-            ),
-        });
     }
     Some(WalkItem::File(FileJob { path, size: len }))
 }
@@ -296,13 +290,12 @@ mod tests {
         std::fs::write(root.join("big.bin"), vec![b'a'; 2048]).expect("write");
         let items = walk(&[root.to_path_buf()], &opts()).expect("walk");
         let files = names(&items, root);
+        // A file over --max-filesize is listed: the scanner decides.
         assert_eq!(
             files,
-            vec![".gitignore", ".hidden", "a.txt", "ignored_by_git.txt", "sub/.snokaignore", "sub/b.log"]
+            vec![".gitignore", ".hidden", "a.txt", "big.bin", "ignored_by_git.txt", "sub/.snokaignore", "sub/b.log"]
         );
-        let skipped: Vec<_> = items.iter().filter(|i| matches!(i, WalkItem::Skipped { .. })).collect();
-        assert_eq!(skipped.len(), 1);
-        assert!(matches!(&skipped[0], WalkItem::Skipped { reason, .. } if reason.contains("max-filesize")));
+        assert!(!items.iter().any(|i| matches!(i, WalkItem::Skipped { .. })));
 
         let mut o = opts();
         o.respect_gitignore = true;

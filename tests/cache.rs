@@ -162,6 +162,43 @@ fn a_touched_file_is_reused_by_its_content() {
     assert_eq!(inv.out, scan(dir.path(), &["data", "-f", "inventory"]).out);
 }
 
+/// A large text file is streamed in chunks (made small here by a test-only
+/// variable), never held whole: its content digest is computed while it is
+/// read, so it is cached like any file. Unchanged, it is not read again;
+/// touched, it is read and found to be the same content.
+#[test]
+fn a_streamed_file_is_cached_by_key_and_content() {
+    let big = PERSON.repeat(2000);
+    let dir = tree(&[("big.log", &big), ("b.txt", "nothing\n")]);
+    let c = format!("--cache={}", dir.path().join("cache").display());
+    let streamed = |args: &[&str]| {
+        let out = snoka()
+            .current_dir(dir.path())
+            .env("SNOKA_TEST_CHUNK_BYTES", "4096")
+            .arg("scan")
+            .args(args)
+            .output()
+            .expect("runs");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            out: String::from_utf8_lossy(&out.stdout).into_owned(),
+            err: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    };
+    let cold = streamed(&["data"]);
+    assert_eq!(cold.code, 1);
+    assert_eq!(cold.out.lines().filter(|l| l.contains("big.log")).count(), 4000, "{}", cold.out);
+    let first = streamed(&["data", &c, "-v"]);
+    assert_eq!(counts(&first.err), (0, 0, 2), "{}", first.err);
+    let warm = streamed(&["data", &c, "-v"]);
+    assert_eq!(counts(&warm.err), (2, 0, 0), "{}", warm.err);
+    assert_eq!(cold.out, warm.out);
+    set_mtime(&dir.path().join("data/big.log"), SystemTime::now() - Duration::from_secs(30));
+    let touched = streamed(&["data", &c, "-v"]);
+    assert_eq!(counts(&touched.err), (1, 1, 0), "{}", touched.err);
+    assert_eq!(cold.out, touched.out);
+}
+
 #[test]
 fn options_and_rules_empty_the_cache_filters_do_not() {
     let dir = tree(&[("a.txt", PERSON)]);

@@ -158,13 +158,81 @@ fn unwritable_output_is_exit_2_and_nothing_else_written() {
 
 #[test]
 fn large_files_are_skipped_and_said_so() {
+    // Text is scanned whatever its size (streamed when large); another
+    // format over --max-filesize is skipped with the reason.
     let big = format!("{PERSON}{}", "x".repeat(5000));
+    let mut zip = b"PK\x03\x04".to_vec();
+    zip.resize(5000, 0);
     let dir = tree(&[("big.txt", &big), ("small.txt", PERSON)]);
+    std::fs::write(dir.path().join("big.zip"), &zip).expect("write");
     let (code, out, err) = run(dir.path(), &[".", "--max-filesize", "1KiB"]);
     assert_eq!(code, 1);
-    assert!(err.contains("big.txt: skipped: larger than --max-filesize"), "{err}");
+    assert!(err.contains("big.zip: skipped: larger than --max-filesize (4.9 KiB > 1.0 KiB)"), "{err}");
     assert!(err.contains("1 skipped"), "{err}");
-    assert!(!out.contains("big.txt"));
+    assert!(out.contains("big.txt"), "{out}");
+    assert!(!out.contains("big.zip"));
+}
+
+/// The report of `args` over `dir` with text and CSV files streamed in
+/// chunks of `chunk` bytes (`None`: the default, so these small files are
+/// read whole).
+fn run_chunked(dir: &Path, chunk: Option<usize>, args: &[&str]) -> (i32, String, String) {
+    let mut cmd = snoka();
+    cmd.current_dir(dir).arg("scan").args(args);
+    if let Some(c) = chunk {
+        cmd.env("SNOKA_TEST_CHUNK_BYTES", c.to_string());
+    }
+    let out = cmd.output().expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Large text and CSV files are scanned in chunks (here made small with a
+/// test-only variable), with identifiers and keywords around every cut: the
+/// report is byte for byte that of reading each file whole, in UTF-8,
+/// UTF-16LE and windows-1252, one long line included.
+#[test]
+fn streamed_files_report_what_whole_files_do() {
+    let mut log = String::new();
+    for i in 0..3000 {
+        log.push_str(&match i % 7 {
+            0 => format!("{i} INFO kundens personnummer:\n"),
+            1 => "8112189876\n".to_string(),
+            2 => format!("{i} mail anna.{i}@exempel.se från Åsa\n"),
+            3 => format!("{i} Mobil: 070-174 06 05, CPR 070761-4285\n"),
+            4 => format!("{}19460705-4725 ok\n", "y".repeat(i % 200)),
+            _ => format!("{i} DEBUG request done\n"),
+        });
+    }
+    let mut csv = String::from("Namn;Personnummer;Not\n");
+    for i in 0..2000 {
+        csv.push_str(&match i % 3 {
+            0 => format!("Anna {i};8112189876;\n"),
+            1 => format!("Per {i};;\"rad ett\nring 070-174 06 05\"\n"),
+            _ => format!("Rad {i};;ingenting\n"),
+        });
+    }
+    let long: String = (0..3000).map(|i| format!("{} personnummer 811218-9876 ", "a".repeat(i % 300))).collect();
+    let dir = tree(&[("a.log", &log), ("r.csv", &csv), ("long.txt", &long)]);
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(log.encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(dir.path().join("utf16.txt"), utf16).expect("write");
+    let (cp1252, _, _) = encoding_rs::WINDOWS_1252.encode(&log);
+    std::fs::write(dir.path().join("cp1252.txt"), &cp1252).expect("write");
+    let args = [".", "--show-values", "-j", "2"];
+    let (code, whole, err) = run_chunked(dir.path(), None, &args);
+    assert_eq!(code, 1, "{err}");
+    let (code, streamed, err) = run_chunked(dir.path(), Some(4000), &args);
+    assert_eq!(code, 1, "{err}");
+    assert!(whole.lines().count() > 3000, "{}", whole.lines().count());
+    for f in ["a.log", "r.csv", "long.txt", "utf16.txt", "cp1252.txt"] {
+        assert!(whole.lines().filter(|l| l.starts_with(&format!("./{f},"))).count() > 500, "{f}");
+    }
+    assert!(whole.contains("./a.log,,personnummer,8112189876,"), "the keyword on the line before counts");
+    assert!(streamed == whole, "streamed and whole reports differ");
 }
 
 #[test]

@@ -15,52 +15,98 @@ pub fn extract(bytes: &[u8], sink: &mut dyn Sink) -> Result<(), ExtractError> {
         Decoded::Text { text, .. } => text,
         Decoded::Binary => return Err(ExtractError::Unsupported("binary".into())),
     };
-    let delimiter = sniff_delimiter(&text);
-    let mut reader =
-        ::csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text.as_bytes());
-    let mut header: Vec<String> = Vec::new();
-    // Bytes, not strings: the text is valid UTF-8 already and fields are cut
-    // at ASCII bytes, so only the fields sent on need a (cheap) check.
-    let mut record = ::csv::ByteRecord::new();
-    let mut row: u64 = 0;
-    // Records that no candidate touches need not be sent at all: most rows
-    // of a register hold nothing, and sending each field costs far more
-    // than one pass over the whole text.
-    let mut candidates = Vec::new();
-    let filtered = sink.candidates(&text, &mut candidates);
-    let mut next = 0;
-    loop {
-        let start = reader.position().byte() as usize;
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            // Reading bytes from memory does not fail; kept for safety.
-            Err(e) => return Err(ExtractError::corrupt("CSV", e)),
-        }
-        row += 1;
-        if row == 1 && is_header(&record) {
-            header = fields(&record).map(|h| h.trim().to_string()).collect();
-        }
-        if filtered {
-            let end = reader.position().byte() as usize;
-            while candidates.get(next).is_some_and(|c: &std::ops::Range<usize>| c.end <= start) {
-                next += 1;
-            }
-            if candidates.get(next).is_none_or(|c| c.start >= end) {
-                continue;
-            }
-        }
-        for (i, field) in fields(&record).enumerate() {
-            if field.trim().is_empty() {
-                continue;
-            }
-            let name = header.get(i).filter(|h| !h.is_empty() && row > 1);
-            let column = name.cloned().unwrap_or_else(|| (i + 1).to_string());
-            let label = name.map_or("", String::as_str);
-            sink.text(Location::Record { row, column }, label, field)?;
-        }
-    }
+    Records::new(&text).feed(&text, true, sink)?;
     Ok(())
+}
+
+/// The state of reading one delimited file whose decoded text comes in
+/// pieces cut anywhere (a streamed file): the delimiter, the header and
+/// the row number carry over from piece to piece, so the fields sent are
+/// those of reading the whole text at once.
+#[derive(Debug)]
+pub struct Records {
+    delimiter: u8,
+    header: Vec<String>,
+    row: u64,
+    candidates: Vec<std::ops::Range<usize>>,
+}
+
+impl Records {
+    /// A reader for a file whose text starts with `start` (the delimiter
+    /// is sniffed from its first lines).
+    pub fn new(start: &str) -> Records {
+        Records { delimiter: sniff_delimiter(start), header: Vec::new(), row: 0, candidates: Vec::new() }
+    }
+
+    /// Sends the fields of the complete records at the start of `text`
+    /// (which starts at a record boundary) and returns how many bytes of
+    /// `text` they took; the rest (a record that may go on in the next
+    /// piece) is to be given again, followed by more text. With `last`,
+    /// every record is complete and all of `text` is taken.
+    pub fn feed(&mut self, text: &str, last: bool, sink: &mut dyn Sink) -> Result<usize, ExtractError> {
+        let mut reader = ::csv::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        // Bytes, not strings: the text is valid UTF-8 already and fields are
+        // cut at ASCII bytes, so only the fields sent on need a (cheap) check.
+        let mut record = ::csv::ByteRecord::new();
+        // Records that no candidate touches need not be sent at all: most rows
+        // of a register hold nothing, and sending each field costs far more
+        // than one pass over the whole text.
+        let mut candidates = std::mem::take(&mut self.candidates);
+        candidates.clear();
+        let filtered = sink.candidates(text, &mut candidates);
+        let mut next = 0;
+        let mut taken = 0;
+        let result = loop {
+            let start = reader.position().byte() as usize;
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break Ok(text.len()),
+                // Reading bytes from memory does not fail; kept for safety.
+                Err(e) => break Err(ExtractError::corrupt("CSV", e)),
+            }
+            let end = reader.position().byte() as usize;
+            // A record reaching the end of a piece may go on in the next.
+            if !last && end >= text.len() {
+                break Ok(taken);
+            }
+            taken = end;
+            self.row += 1;
+            let row = self.row;
+            if row == 1 && is_header(&record) {
+                self.header = fields(&record).map(|h| h.trim().to_string()).collect();
+            }
+            if filtered {
+                while candidates.get(next).is_some_and(|c: &std::ops::Range<usize>| c.end <= start) {
+                    next += 1;
+                }
+                if candidates.get(next).is_none_or(|c| c.start >= end) {
+                    continue;
+                }
+            }
+            let mut sent = Ok(());
+            for (i, field) in fields(&record).enumerate() {
+                if field.trim().is_empty() {
+                    continue;
+                }
+                let name = self.header.get(i).filter(|h| !h.is_empty() && row > 1);
+                let column = name.cloned().unwrap_or_else(|| (i + 1).to_string());
+                let label = name.map_or("", String::as_str);
+                sent = sink.text(Location::Record { row, column }, label, field);
+                if sent.is_err() {
+                    break;
+                }
+            }
+            if let Err(e) = sent {
+                break Err(e);
+            }
+        };
+        self.candidates = candidates;
+        result
+    }
 }
 
 /// The fields of a record read from valid UTF-8 text (a field that is not,

@@ -85,6 +85,32 @@ fn guess_sample(bytes: &[u8]) -> Vec<u8> {
     sample
 }
 
+/// The encoding [`decode`] would choose for a file starting with `head`
+/// (its first chunk; `complete` when that is the whole file), and the
+/// length of the byte order mark to skip; `None` when [`decode`] would call
+/// it binary. For streaming a large file: every chunk is decoded with this
+/// encoding. Approximated: an invalid UTF-8 sequence after `head` is
+/// replaced (U+FFFD), where [`decode`] would guess a legacy encoding for
+/// the whole file.
+pub fn stream_encoding(head: &[u8], complete: bool) -> Option<(&'static Encoding, usize)> {
+    if let Some((enc, bom_len)) = Encoding::for_bom(head) {
+        return Some((enc, bom_len));
+    }
+    let sniff = &head[..head.len().min(SNIFF)];
+    if memchr::memchr(0, sniff).is_some() {
+        return utf16_without_bom(sniff).map(|enc| (enc, 0));
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => Some((encoding_rs::UTF_8, 0)),
+        Err(e) if e.error_len().is_none() => Some((encoding_rs::UTF_8, 0)),
+        Err(_) => {
+            let mut det = EncodingDetector::new(Iso2022JpDetection::Deny);
+            det.feed(&guess_sample(head), complete);
+            Some((det.guess(Some(b"se"), Utf8Detection::Allow), 0))
+        }
+    }
+}
+
 fn with<'a>(enc: &'static Encoding, bytes: &'a [u8]) -> Decoded<'a> {
     let (text, had_errors) = enc.decode_without_bom_handling(bytes);
     Decoded::Text { text, encoding: enc.name(), had_errors }
