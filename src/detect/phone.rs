@@ -140,6 +140,24 @@ fn parse(text: &str, form: Form) -> Option<Valid> {
         digits = self::digits(&text.replace("(0)", ""));
     }
     let d = if form == Form::DoubleZero { digits.strip_prefix("00")? } else { digits.as_str() };
+    // Sweden and Denmark as the crate's parser reads them (without loading
+    // the whole world's metadata): the country code, then for Sweden the
+    // trunk prefix 0 dropped (the crate drops it twice, as national prefix
+    // and again as "national prefix for parsing"), then 2 to 17 digits.
+    let home = [("46", SE, 46u16), ("45", DK, 45)].into_iter().find(|(cc, _, _)| d.starts_with(cc));
+    if let Some((cc, which, code)) = home {
+        let mut national = &d[cc.len()..];
+        if which == SE {
+            for _ in 0..2 {
+                national = national.strip_prefix('0').unwrap_or(national);
+            }
+        }
+        if !(2..=17).contains(&national.len()) {
+            return None;
+        }
+        let kind = plan(which)?.number_type(national);
+        return (kind != Type::Unknown).then(|| Valid { code, e164: format!("+{cc}{national}"), kind });
+    }
     let input = format!("+{d}");
     // The crate has panicked on odd input before (rust-phonenumber #32): a
     // panic here means "not a phone number", never a failed file.
@@ -163,10 +181,10 @@ fn parse(text: &str, form: Form) -> Option<Valid> {
     Some(Valid { code, e164: number.format().mode(Mode::E164).to_string(), kind })
 }
 
-/// Compiles the phone validator's data now instead of at the first
-/// candidate: loading libphonenumber's metadata takes about 0.1 s of CPU,
-/// which a scan can overlap with walking the tree by calling this on a
-/// thread of its own.
+/// Compiles the Swedish and Danish plans now instead of at the first
+/// candidate (a few milliseconds), which a scan can overlap with walking
+/// the tree by calling this on a thread of its own. The world's metadata
+/// (about 0.2 s of CPU) is loaded only for a number of another country.
 pub fn warm_up() {
     let _ = plan(SE);
 }
@@ -206,11 +224,11 @@ struct Pattern {
 }
 
 impl Pattern {
-    fn new(d: &phonenumber::metadata::Descriptor) -> Option<Pattern> {
+    fn new(d: &Descriptor) -> Option<Pattern> {
         // The crate compiles metadata patterns with whitespace ignored and
         // accepts a match that starts at 0.
-        let regex = regex_automata::meta::Regex::new(&format!("^(?x:{})", d.national_number().as_str())).ok()?;
-        Some(Pattern { lengths: d.possible_length().to_vec(), regex })
+        let regex = regex_automata::meta::Regex::new(&format!("^(?x:{})", d.pattern)).ok()?;
+        Some(Pattern { lengths: d.lengths.clone(), regex })
     }
 
     fn is_match(&self, national: &str) -> bool {
@@ -219,33 +237,50 @@ impl Pattern {
     }
 }
 
+/// One number type of a region in `patterns/plans/phone-se-dk.toml`.
+#[derive(Debug, PartialEq, serde::Deserialize)]
+struct Descriptor {
+    lengths: Vec<u16>,
+    pattern: String,
+}
+
+/// The Swedish and Danish plans as data: region, then number type.
+const PLANS: &str = include_str!("../../patterns/plans/phone-se-dk.toml");
+
+/// The number types tested before fixed line and mobile, in the crate's
+/// order, with their names in [`PLANS`].
+const SPECIAL: [(Type, &str); 8] = [
+    (Type::PremiumRate, "premium_rate"),
+    (Type::TollFree, "toll_free"),
+    (Type::SharedCost, "shared_cost"),
+    (Type::Voip, "voip"),
+    (Type::PersonalNumber, "personal_number"),
+    (Type::Pager, "pager"),
+    (Type::Uan, "uan"),
+    (Type::Voicemail, "voicemail"),
+];
+
+/// The descriptors of `region` (`SE`, `DK`) in [`PLANS`].
+fn descriptors(region: &str) -> Option<std::collections::BTreeMap<String, Descriptor>> {
+    let mut all: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Descriptor>> =
+        toml::from_str(PLANS).ok()?;
+    all.remove(region)
+}
+
 impl Plan {
     fn new(region: &str) -> Option<Plan> {
-        let meta = phonenumber::metadata::DATABASE.by_id(region)?;
-        let d = meta.descriptors();
-        let opt = |x: Option<&phonenumber::metadata::Descriptor>| x.and_then(Pattern::new);
-        let special = [
-            (Type::PremiumRate, d.premium_rate()),
-            (Type::TollFree, d.toll_free()),
-            (Type::SharedCost, d.shared_cost()),
-            (Type::Voip, d.voip()),
-            (Type::PersonalNumber, d.personal_number()),
-            (Type::Pager, d.pager()),
-            (Type::Uan, d.uan()),
-            (Type::Voicemail, d.voicemail()),
-        ]
-        .into_iter()
-        .filter_map(|(t, x)| Some((t, opt(x)?)))
-        .collect();
-        let fixed_is_mobile = match (d.fixed_line(), d.mobile()) {
-            (Some(f), Some(m)) => f.national_number().as_str() == m.national_number().as_str(),
+        let d = descriptors(region)?;
+        let opt = |name: &str| d.get(name).and_then(Pattern::new);
+        let special = SPECIAL.iter().filter_map(|&(t, name)| Some((t, opt(name)?))).collect();
+        let fixed_is_mobile = match (d.get("fixed_line"), d.get("mobile")) {
+            (Some(f), Some(m)) => f.pattern == m.pattern,
             _ => false,
         };
         Some(Plan {
-            general: Pattern::new(d.general())?,
+            general: Pattern::new(d.get("general")?)?,
             special,
-            fixed_line: opt(d.fixed_line()),
-            mobile: opt(d.mobile()),
+            fixed_line: opt("fixed_line"),
+            mobile: opt("mobile"),
             fixed_is_mobile,
         })
     }
@@ -428,6 +463,105 @@ mod tests {
             }
         }
         assert!(checked > 1000 && valid > 300, "{checked} checked, {valid} valid");
+    }
+
+    #[test]
+    fn embedded_plans_equal_the_crate() {
+        for region in ["SE", "DK"] {
+            let meta = phonenumber::metadata::DATABASE.by_id(region).expect("region");
+            let d = meta.descriptors();
+            let mut crate_types =
+                vec![("general", Some(d.general())), ("fixed_line", d.fixed_line()), ("mobile", d.mobile())];
+            let specials = [
+                d.premium_rate(),
+                d.toll_free(),
+                d.shared_cost(),
+                d.voip(),
+                d.personal_number(),
+                d.pager(),
+                d.uan(),
+                d.voicemail(),
+            ];
+            crate_types.extend(super::SPECIAL.iter().map(|(_, name)| *name).zip(specials));
+            let ours = super::descriptors(region).expect("embedded plan");
+            for (name, theirs) in crate_types {
+                let theirs = theirs.map(|x| super::Descriptor {
+                    lengths: x.possible_length().to_vec(),
+                    // A TOML ''' string drops a newline right after the quotes.
+                    pattern: x
+                        .national_number()
+                        .as_str()
+                        .strip_prefix('\n')
+                        .unwrap_or(x.national_number().as_str())
+                        .to_string(),
+                });
+                assert_eq!(
+                    ours.get(name),
+                    theirs.as_ref(),
+                    "patterns/plans/phone-se-dk.toml [{region}.{name}] differs from the crate's metadata; it is now\n{theirs:#?}"
+                );
+            }
+            assert_eq!(
+                ours.len(),
+                11 - [
+                    d.premium_rate(),
+                    d.toll_free(),
+                    d.shared_cost(),
+                    d.voip(),
+                    d.personal_number(),
+                    d.pager(),
+                    d.uan(),
+                    d.voicemail(),
+                    d.fixed_line(),
+                    d.mobile()
+                ]
+                .iter()
+                .filter(|x| x.is_none())
+                .count()
+            );
+        }
+    }
+
+    #[test]
+    fn international_home_numbers_parse_as_the_crate_does() {
+        let (mut checked, mut valid) = (0, 0);
+        for n in (0..600u64).map(|i| 10_000_000 + i * 223_456_791 % 90_000_000) {
+            let s = n.to_string();
+            let written = [
+                format!("+46{}", &s[..8]),
+                format!("+467{}", &s[..8]),
+                format!("+468{}", &s[..7]),
+                format!("+4631{}", &s[..6]),
+                format!("+46 070{}", &s[..7]),
+                format!("+46 (0)70{}", &s[..7]),
+                format!("+4600{}", &s[..7]),
+                format!("+45{s}"),
+                format!("+45 {}", &s[..6]),
+                format!("0046 8{}", &s[..7]),
+                format!("0045 {s}"),
+            ];
+            for text in written {
+                let form = if text.starts_with("00") { super::Form::DoubleZero } else { super::Form::Plus };
+                let ours = super::parse(&text, form).map(|v| (v.code, v.e164, v.kind));
+                // What the crate's own parser makes of it.
+                let mut digits = super::digits(&text.replace("(0)", ""));
+                if form == super::Form::DoubleZero {
+                    digits = digits[2..].to_string();
+                }
+                let by_crate = phonenumber::parse(None, format!("+{digits}")).ok().and_then(|number| {
+                    let code = number.code().value();
+                    let national = number.national().to_string();
+                    let which = if code == 46 { super::SE } else { super::DK };
+                    let kind = super::plan(which)?.number_type(&national);
+                    (kind != phonenumber::Type::Unknown)
+                        .then(|| (code, number.format().mode(phonenumber::Mode::E164).to_string(), kind))
+                });
+                assert_eq!(ours, by_crate, "{text}");
+                checked += 1;
+                valid += usize::from(ours.is_some());
+            }
+        }
+        assert!(checked > 6000 && valid > 1500, "{checked} checked, {valid} valid");
     }
 
     #[test]
