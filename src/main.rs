@@ -610,5 +610,8 @@ fn nothing_walked_hint(summary: &Summary) {
 
 /// Skips that are expected in bulk and only listed with --verbose.
 fn quiet_skip(reason: &str) -> bool {
-    reason.starts_with("binary") || reason.starts_with("symbolic link (not followed)")
+    // Files not read after a stop are counted in one line (`interrupted`).
+    reason.starts_with("binary")
+        || reason.starts_with("symbolic link (not followed)")
+        || reason == snoka::scan::NOT_STARTED
 }
