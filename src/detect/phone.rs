@@ -43,6 +43,11 @@ pub fn validate(eng: &Engine, hay: &str, span: Range<usize>, rule: &Rule, out: &
     if before.is_some_and(|c| c.is_alphanumeric() || c == '+' || c == '.' || c == ',') {
         return Outcome::Rejected;
     }
+    // A segment of an identifier (`9c2da18a-0082-4033-…`, `AB-0012-3456`):
+    // a hyphen glued to a letter or digit before it.
+    if before == Some('-') && prev_char(hay, span.start - 1).is_some_and(char::is_alphanumeric) {
+        return Outcome::Rejected;
+    }
     let form = if cand.starts_with('+') {
         Form::Plus
     } else if cand.starts_with("00") {
@@ -574,6 +579,9 @@ mod tests {
     #[test]
     fn not_phones() {
         for text in [
+            "request 9c2da18a-0082-4033-8d2e-1a2b3c4d5e6f done",
+            "ref=21d482af-0403-4093-abc5-569600b0c911",
+            "order AB-0701-234567",
             "20230115",
             "15012023",
             "15-01-2023",
