@@ -1042,7 +1042,6 @@ mod tests {
             follow: false,
             respect_gitignore: false,
             excludes: Vec::new(),
-            max_filesize: 1 << 20,
             threads: 1,
             never: Vec::new(),
         };

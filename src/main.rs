@@ -536,7 +536,6 @@ fn walk_and_scan(
         follow: run.follow,
         respect_gitignore: run.respect_gitignore,
         excludes: run.exclude.clone(),
-        max_filesize: run.max_filesize,
         threads,
         never,
     };

@@ -409,13 +409,13 @@ pub fn scan_file_reusing(
     opts: &ScanOptions,
     mut reuse: Option<&mut Reuse<'_>>,
 ) -> Vec<FileReport> {
-    let failed = |e: std::io::Error| named(&job.path, FileStatus::Failed(ExtractError::from(e).to_string()), search);
+    let fail = |e: std::io::Error| failed(&job.path, e, search);
     let (mut f, len, modified) = match open_read_only(&job.path).and_then(|f| {
         let meta = f.metadata()?;
         Ok((f, meta.len(), meta.modified().ok()))
     }) {
         Ok(x) => x,
-        Err(e) => return failed(e),
+        Err(e) => return fail(e),
     };
     test_read_delay();
     let chunk = stream_chunk();
@@ -427,7 +427,7 @@ pub fn scan_file_reusing(
         // the file is streamed (text, CSV: whatever their size) or skipped
         // for its size (other formats).
         if let Err(e) = (&mut f).take(SNIFF_HEAD).read_to_end(&mut bytes) {
-            return failed(e);
+            return fail(e);
         }
         let format = extract::sniff(&job.path.to_string_lossy(), &bytes);
         if matches!(format, Format::Text | Format::Csv) {
@@ -465,6 +465,11 @@ pub fn scan_file_reusing(
     reports
 }
 
+/// The report of a file whose read failed with `e`.
+fn failed(path: &Path, e: std::io::Error, search: &dyn Search) -> Vec<FileReport> {
+    named(path, FileStatus::Failed(ExtractError::from(e).to_string()), search)
+}
+
 /// Bytes read from the start of a large file to decide its format.
 const SNIFF_HEAD: u64 = 64 << 10;
 
@@ -497,15 +502,14 @@ fn scan_streamed(
     modified: Option<std::time::SystemTime>,
     reuse: Option<&mut Reuse<'_>>,
 ) -> Vec<FileReport> {
-    let failed = |e: std::io::Error| named(&job.path, FileStatus::Failed(ExtractError::from(e).to_string()), search);
     let dec = match stream::Decoding::new(f, head, chunk, reuse.is_some()) {
         Ok(d) => d,
-        Err(e) => return failed(e),
+        Err(e) => return failed(&job.path, e, search),
     };
     let (mut reports, end) = run_stream(&job.path, job.size, dec, format, search, opts, chunk);
     if let Some(end) = end {
         if let Some(e) = end.error {
-            return failed(e);
+            return failed(&job.path, e, search);
         }
         if let Some(top) = reports.first_mut() {
             top.bytes = end.bytes;

@@ -27,10 +27,6 @@ pub struct WalkOptions {
     pub respect_gitignore: bool,
     /// Globs (gitignore syntax) of paths not to scan.
     pub excludes: Vec<String>,
-    /// `--max-filesize`. Not applied by the walk (every regular file is
-    /// listed): the scanner sniffs a large file's first bytes, streams
-    /// text and CSV whatever their size and skips other formats over it.
-    pub max_filesize: u64,
     /// Walker threads (0 = automatic).
     pub threads: usize,
     /// Files never to scan (snoka's own report), compared canonically.
@@ -251,14 +247,7 @@ mod tests {
     use super::*;
 
     fn opts() -> WalkOptions {
-        WalkOptions {
-            follow: false,
-            respect_gitignore: false,
-            excludes: vec![],
-            max_filesize: 1024,
-            threads: 2,
-            never: vec![],
-        }
+        WalkOptions { follow: false, respect_gitignore: false, excludes: vec![], threads: 2, never: vec![] }
     }
 
     fn names(items: &[WalkItem], root: &Path) -> Vec<String> {
