@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use serde::Deserialize;
 
 use crate::error::PatternError;
@@ -202,6 +202,7 @@ impl Keywords {
         let ac = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(keywords.iter().map(|k| k.text.as_str()))
             .map_err(|e| PatternError::Parse { file: file.into(), message: e.to_string() })?;
         Ok(Keywords { ac, keywords, role_local_parts })

@@ -1,7 +1,9 @@
 //! Detection: finds validated personal data in text.
 //!
 //! All rules' candidate regexes are compiled into one multi-pattern
-//! `regex_automata::meta::Regex`, so the text is searched once. Each
+//! `regex_automata::meta::Regex`, so the text is searched once; in a long
+//! text of the built-in rules only the windows that the shape prefilter
+//! (`shape.rs`) marks are searched. Each
 //! candidate goes to its rule's validator, which returns one of:
 //!
 //! * **found**: one or more detections (a 10-digit number valid both as a
@@ -30,6 +32,7 @@ pub mod normalize;
 pub mod pattern;
 pub mod personnummer;
 pub mod phone;
+pub(crate) mod shape;
 
 use std::cell::RefCell;
 use std::ops::Range;
@@ -45,6 +48,7 @@ use date::Date;
 use mask::Mask;
 use normalize::Normalized;
 use pattern::{Rule, Validator};
+use shape::Shapes;
 
 /// One validated finding in a piece of text, before it gets a file
 /// location.
@@ -94,6 +98,9 @@ pub struct Engine {
     /// Every rule is a built-in one (none added or replaced by
     /// `--patterns`): [`Engine::candidates`] may serve as a prefilter.
     builtin_only: bool,
+    /// The rules' shape prefilter, when every rule has one: then only the
+    /// windows it finds are searched.
+    shapes: Option<Shapes>,
 }
 
 impl Engine {
@@ -160,7 +167,25 @@ impl Engine {
         static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
         let generic = rules.iter().any(|r| r.validator.is_generic());
         let builtin_only = rules.iter().all(|r| r.file.starts_with(pattern::BUILTIN_PREFIX));
-        Ok(Engine { id: NEXT_ID.fetch_add(1, Ordering::Relaxed), regex, rules, keywords, today, generic, builtin_only })
+        let shapes = Shapes::new(rules.iter().map(|r| r.regex.as_str()));
+        Ok(Engine {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            regex,
+            rules,
+            keywords,
+            today,
+            generic,
+            builtin_only,
+            shapes,
+        })
+    }
+
+    /// The same engine without its shape prefilter: every text is searched
+    /// whole (the reference the prefilter is tested against).
+    #[cfg(test)]
+    pub(crate) fn without_shapes(mut self) -> Engine {
+        self.shapes = None;
+        self
     }
 
     /// The same engine judging dates against `today` instead.
@@ -218,14 +243,42 @@ impl Engine {
             let norm = Normalized::new(text);
             let hay = norm.text();
             let mut at = 0;
-            while at < hay.len() {
-                let Some(m) = self.regex.search_with(cache, &Input::new(hay).range(at..)) else { break };
-                out.push(norm.original_offset(m.start())..norm.original_offset(m.end()));
-                at = m.end().max(m.start() + 1);
-                while at < hay.len() && !hay.is_char_boundary(at) {
-                    at += 1;
+            self.for_each_region(hay, |region| {
+                at = at.max(region.start);
+                while at < region.end {
+                    let input = Input::new(hay).range(at..region.end);
+                    let Some(m) = self.regex.search_with(cache, &input) else { break };
+                    out.push(norm.original_offset(m.start())..norm.original_offset(m.end()));
+                    at = m.end().max(m.start() + 1);
+                    while at < hay.len() && !hay.is_char_boundary(at) {
+                        at += 1;
+                    }
                 }
+            });
+        });
+    }
+
+    /// Calls `f` with each region of `hay` that may hold a candidate, in
+    /// order: the shape prefilter's windows, or the whole text when some
+    /// rule has no shape or the text is short. No candidate starts outside them or crosses
+    /// their ends.
+    fn for_each_region(&self, hay: &str, mut f: impl FnMut(Range<usize>)) {
+        let Some(shapes) = self.shapes.as_ref().filter(|_| hay.len() >= shape::MIN_TEXT) else {
+            f(0..hay.len());
+            return;
+        };
+        thread_local! {
+            static WINDOWS: RefCell<Vec<Range<usize>>> = const { RefCell::new(Vec::new()) };
+        }
+        WINDOWS.with(|w| {
+            // Taken out of the cell: `f` may detect in another text.
+            let mut windows = std::mem::take(&mut *w.borrow_mut());
+            windows.clear();
+            shapes.windows(hay.as_bytes(), &mut windows);
+            for r in windows.iter().cloned() {
+                f(r);
             }
+            *w.borrow_mut() = windows;
         });
     }
 
@@ -257,43 +310,58 @@ impl Engine {
         let hay = norm.text();
         let first_new = out.len();
         let mut at = 0;
-        while at < hay.len() {
-            let input = Input::new(hay).range(at..);
-            let Some(m) = self.regex.search_with(cache, &input) else { break };
-            let pid = m.pattern().as_usize();
-            let start = m.start();
-            let mut next = m.end().max(start + 1);
-            let before = out.len();
-            match self.validate(pid, hay, m.range(), out) {
-                Outcome::Found(end) => {
-                    next = end.max(start + 1);
-                    // A low-confidence reading (a CPR number without modulus
-                    // 11, say) must not hide a better one (the same digits
-                    // as a phone number after "Mobil:").
-                    if out[before..]
-                        .iter()
-                        .all(|d| crate::model::Confidence::from_score(d.score) == crate::model::Confidence::Low)
-                        && let Some(end) = self.alternatives(cache, pid, hay, start, out, true)
-                    {
-                        next = next.max(end);
-                    }
-                }
-                Outcome::Consumed(end) => next = end.max(start + 1),
-                Outcome::Rejected => {
-                    if let Some(end) = self.alternatives(cache, pid, hay, start, out, false) {
-                        next = end.max(start + 1);
-                    }
-                }
+        self.for_each_region(hay, |region| {
+            at = at.max(region.start);
+            while at < region.end {
+                let input = Input::new(hay).range(at..region.end);
+                let Some(m) = self.regex.search_with(cache, &input) else { break };
+                at = self.judge(cache, hay, m.pattern().as_usize(), m.range(), out);
             }
-            // Never resume inside a UTF-8 sequence.
-            while next < hay.len() && !hay.is_char_boundary(next) {
-                next += 1;
-            }
-            at = next;
-        }
+        });
         for d in &mut out[first_new..] {
             d.span = norm.original_offset(d.span.start)..norm.original_offset(d.span.end);
         }
+    }
+
+    /// Validates the candidate `span` of rule `pid`, trying the other rules
+    /// at the same place as needed; returns where the search resumes.
+    fn judge(
+        &self,
+        cache: &mut meta::Cache,
+        hay: &str,
+        pid: usize,
+        span: Range<usize>,
+        out: &mut Vec<Detection>,
+    ) -> usize {
+        let start = span.start;
+        let mut next = span.end.max(start + 1);
+        let before = out.len();
+        match self.validate(pid, hay, span, out) {
+            Outcome::Found(end) => {
+                next = end.max(start + 1);
+                // A low-confidence reading (a CPR number without modulus
+                // 11, say) must not hide a better one (the same digits
+                // as a phone number after "Mobil:").
+                if out[before..]
+                    .iter()
+                    .all(|d| crate::model::Confidence::from_score(d.score) == crate::model::Confidence::Low)
+                    && let Some(end) = self.alternatives(cache, pid, hay, start, out, true)
+                {
+                    next = next.max(end);
+                }
+            }
+            Outcome::Consumed(end) => next = end.max(start + 1),
+            Outcome::Rejected => {
+                if let Some(end) = self.alternatives(cache, pid, hay, start, out, false) {
+                    next = end.max(start + 1);
+                }
+            }
+        }
+        // Never resume inside a UTF-8 sequence.
+        while next < hay.len() && !hay.is_char_boundary(next) {
+            next += 1;
+        }
+        next
     }
 
     /// Tries the rules other than `pid` anchored at `start`, in priority
