@@ -1420,8 +1420,9 @@ mod tests {
         assert_eq!(d.allowed(), 2);
     }
 
-    /// The CSV prefilter (only rows a candidate touches are searched)
-    /// changes nothing: the same findings as searching every field.
+    /// The CSV prefilter (only the fields of a row that hold a candidate
+    /// are searched) changes nothing: the same findings as searching every
+    /// field.
     #[test]
     fn csv_prefilter_keeps_every_finding() {
         struct Unfiltered<'a>(Detectors<'a>);
@@ -1437,6 +1438,9 @@ mod tests {
                 1 => format!("Per {i};;070-174 06 05;\"p.{i}@exempel.se\";\n"),
                 2 => format!("Lisa {i};;;;\"ring 08\u{2013}123 456 78, \"\"citat\"\"\"\n"),
                 3 => format!("Ole {i};;;;IP 81.226.12.{}\n", i % 250 + 1),
+                4 => format!(
+                    "Eva {i};19811218-9876;+46 70 174 06 05;\"eva@exempel.se\";pnr 811218-9876, tel 0701740605\n"
+                ),
                 _ => format!("Rad {i};2024-01-{:02};{i};;belopp 12 345,00\n", i % 28 + 1),
             };
             csv.push_str(&row);

@@ -79,17 +79,27 @@ impl Records {
             if row == 1 && is_header(&record) {
                 self.header = fields(&record).map(|h| h.trim().to_string()).collect();
             }
+            // The candidates inside this record, when filtering.
+            let mut inside = &candidates[..0];
             if filtered {
                 while candidates.get(next).is_some_and(|c: &std::ops::Range<usize>| c.end <= start) {
                     next += 1;
                 }
-                if candidates.get(next).is_none_or(|c| c.start >= end) {
+                let upto = next + candidates[next..].iter().take_while(|c| c.start < end).count();
+                if upto == next {
                     continue;
                 }
+                inside = &candidates[next..upto];
             }
             let mut sent = Ok(());
             for (i, field) in fields(&record).enumerate() {
                 if field.trim().is_empty() {
+                    continue;
+                }
+                // A candidate lies inside one field (none crosses a
+                // delimiter or a quote), so its text is in that field as
+                // written: a field holding none of them yields nothing.
+                if filtered && !inside.iter().any(|c| text.get(c.clone()).is_some_and(|t| field.contains(t))) {
                     continue;
                 }
                 let name = self.header.get(i).filter(|h| !h.is_empty() && row > 1);
