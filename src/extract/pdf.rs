@@ -782,6 +782,13 @@ struct Layout {
 /// Glyphs remembered per line for spotting text drawn twice.
 const MAX_RECENT: usize = 512;
 
+/// True when the recent glyph `r` is `c` drawn at (nearly) the origin of
+/// `g`.
+fn same_glyph(&(x, y, rc): &(f64, f64, char), c: char, g: &Glyph) -> bool {
+    let tolerance = 0.3 * g.size.max(1e-3);
+    rc == c && (x - g.origin.0).abs() < tolerance && (y - g.origin.1).abs() < tolerance
+}
+
 impl Layout {
     fn new() -> Layout {
         Layout {
@@ -796,10 +803,7 @@ impl Layout {
 
     /// True when `recent[i]` is `c` drawn at (nearly) the origin of `g`.
     fn repeats(&self, i: usize, c: char, g: &Glyph) -> bool {
-        let tolerance = 0.3 * g.size.max(1e-3);
-        self.recent.get(i).is_some_and(|&(x, y, rc)| {
-            rc == c && (x - g.origin.0).abs() < tolerance && (y - g.origin.1).abs() < tolerance
-        })
+        self.recent.get(i).is_some_and(|r| same_glyph(r, c, g))
     }
 
     fn glyph(&mut self, text: &str, g: &Glyph) {
@@ -812,7 +816,7 @@ impl Layout {
             } else if let Some(p) = self.pen {
                 let back = p.dir.0 * (g.origin.0 - p.end.0) + p.dir.1 * (g.origin.1 - p.end.1);
                 if back < -0.1 * g.size.max(1e-3)
-                    && let Some(i) = (0..self.recent.len()).find(|&i| self.repeats(i, c, g))
+                    && let Some(i) = self.recent.iter().position(|r| same_glyph(r, c, g))
                 {
                     self.repeat = Some(i + 1);
                     return;
