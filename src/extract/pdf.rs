@@ -170,15 +170,13 @@ fn finish_text(raw: &str) -> String {
             unicode_normalization::IsNormalized::Yes => line.into(),
             _ => line.nfkc().collect::<String>().into(),
         };
-        let clean: String = nfkc
-            .chars()
-            .filter_map(|c| match c {
-                '\t' => Some(' '),
-                '\u{AD}' | '\u{FFFD}' | '\u{FEFF}' => None,
-                c if c.is_control() => None,
-                c => Some(c),
-            })
-            .collect();
+        let mut clean = String::with_capacity(nfkc.len());
+        clean.extend(nfkc.chars().filter_map(|c| match c {
+            '\t' => Some(' '),
+            '\u{AD}' | '\u{FFFD}' | '\u{FEFF}' => None,
+            c if c.is_control() => None,
+            c => Some(c),
+        }));
         let clean = clean.trim_end();
         if !clean.trim_start().is_empty() {
             lines.push(clean.to_string());
@@ -556,7 +554,9 @@ impl<'a> Lexer<'a> {
     /// decoded, balanced parentheses kept.
     fn literal(&mut self) -> Vec<u8> {
         let d = self.data;
-        let mut out = Vec::new();
+        // Sized once: most strings end at the first ')'.
+        let rest = d.get(self.pos..).unwrap_or_default();
+        let mut out = Vec::with_capacity(memchr::memchr(b')', rest).unwrap_or(rest.len()).min(1 << 16));
         let mut depth = 1u32;
         while let Some(&c) = d.get(self.pos) {
             self.pos += 1;
@@ -618,7 +618,8 @@ impl<'a> Lexer<'a> {
     /// A hex string after its `<`, up to `>`; an odd last digit counts as
     /// followed by 0.
     fn hex(&mut self) -> Vec<u8> {
-        let mut out = Vec::new();
+        let rest = self.data.get(self.pos..).unwrap_or_default();
+        let mut out = Vec::with_capacity(memchr::memchr(b'>', rest).unwrap_or(rest.len()).min(1 << 16) / 2 + 1);
         let mut high: Option<u8> = None;
         while let Some(&c) = self.data.get(self.pos) {
             self.pos += 1;
