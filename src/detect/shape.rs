@@ -9,9 +9,8 @@
 //! (a run of bytes of the regex's alphabet that has what every match needs,
 //! such as ten digits or three dots) around every possible match. The
 //! engine then searches only the merged windows, with the same regex, so
-//! the detections are the same as those of a full search; `tests` here and
-//! in `detect` check that on random text, the samples and the shared test
-//! vectors.
+//! the detections are the same as those of a full search; the tests below
+//! check that on random text, written examples and `samples/`.
 //!
 //! A shape is tied to the exact regex text it was derived from
 //! ([`Shape::of`]). A rule with any other regex (a user rule, or an edited
@@ -789,21 +788,11 @@ mod tests {
         assert!(checked >= 10, "only {checked} sample texts");
     }
 
-    /// Every file under `dir`.
+    /// Every file under `dir`, in path order.
     fn walkdir_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-        let mut files = Vec::new();
-        let mut stack = vec![dir.to_path_buf()];
-        while let Some(d) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&d) else { continue };
-            for e in entries.flatten() {
-                let path = e.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else {
-                    files.push(path);
-                }
-            }
-        }
+        let walk = ignore::WalkBuilder::new(dir).standard_filters(false).build();
+        let mut files: Vec<_> =
+            walk.flatten().filter(|e| e.file_type().is_some_and(|t| t.is_file())).map(|e| e.into_path()).collect();
         files.sort();
         files
     }
