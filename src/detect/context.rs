@@ -5,7 +5,13 @@
 //! window (300 bytes before it, 300 after) is searched once, so context
 //! costs the same however many sets there are. Matching is
 //! anchored at word starts, never arbitrary substrings (Presidio #1061).
+//!
+//! In a text with many candidates the windows overlap (a log line holds a
+//! timestamp, an address and a phone number). While the engine validates
+//! one text ([`Keywords::searching`]), the keywords of that text are found
+//! once, front to back, and each window takes the matches inside it.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -110,6 +116,8 @@ pub struct Keywords {
     ac: AhoCorasick,
     keywords: Vec<Keyword>,
     role_local_parts: Vec<String>,
+    /// Length in bytes of the longest keyword.
+    longest: usize,
 }
 
 /// One keyword found near a candidate.
@@ -205,7 +213,8 @@ impl Keywords {
             .kind(Some(AhoCorasickKind::DFA))
             .build(keywords.iter().map(|k| k.text.as_str()))
             .map_err(|e| PatternError::Parse { file: file.into(), message: e.to_string() })?;
-        Ok(Keywords { ac, keywords, role_local_parts })
+        let longest = keywords.iter().map(|k| k.text.len()).max().unwrap_or(0);
+        Ok(Keywords { ac, keywords, role_local_parts, longest })
     }
 
     /// The keywords of one user rule: `positive` in [`Set::Rule`],
@@ -236,7 +245,8 @@ impl Keywords {
             .ascii_case_insensitive(true)
             .build(keywords.iter().map(|k| k.text.as_str()))
             .map_err(|e| PatternError::Invalid { file: file.into(), id: id.into(), problem: e.to_string() })?;
-        Ok(Keywords { ac, keywords, role_local_parts: Vec::new() })
+        let longest = keywords.iter().map(|k| k.text.len()).max().unwrap_or(0);
+        Ok(Keywords { ac, keywords, role_local_parts: Vec::new(), longest })
     }
 
     /// Number of distinct keywords.
@@ -262,35 +272,83 @@ impl Keywords {
 
     /// Finds the context of the candidate at `span` in `text`.
     pub fn context(&self, text: &str, span: Range<usize>) -> Context {
-        let Range { start: lo, end: hi } = window(text, &span);
+        let w = window(text, &span);
         let mut cx = Context::default();
-        // ASCII case folding in the automaton: no lower-cased copy of the
-        // window per candidate (that copy was a third of the scan time).
-        // Keywords with non-ASCII letters still match in lower or title case.
-        for m in self.ac.find_iter(&text[lo..hi]) {
-            let (ms, me) = (lo + m.start(), lo + m.end());
-            if me > span.start && ms < span.end {
-                continue; // inside the candidate itself
-            }
-            let k = &self.keywords[m.pattern().as_usize()];
-            let before = me <= span.start;
-            let (distance, between) =
-                if before { (span.start - me, &text[me..span.start]) } else { (ms - span.end, &text[span.end..ms]) };
-            let lines = memchr::memchr_iter(b'\n', between.as_bytes()).count();
-            for &(set, mode) in &k.sets {
-                if boundaries_ok(text, ms, me, &k.text, mode) {
-                    cx.hits.push(Hit {
-                        set,
-                        keyword: m.pattern().as_usize(),
-                        before,
-                        distance,
-                        same_line: lines == 0,
-                        lines,
-                    });
+        let shared = SEEN.with(|seen| {
+            let mut seen = seen.borrow_mut();
+            let Some(seen) = seen.as_mut().filter(|s| s.is_for(self, text) && w.start >= s.from) else {
+                return false;
+            };
+            seen.cover(self, text, w.clone());
+            let first = seen.matches.partition_point(|m| m.0 < w.start);
+            for &(ms, me, k) in seen.matches[first..].iter().take_while(|m| m.0 < w.end) {
+                if me <= w.end {
+                    self.hit(&mut cx, text, &span, ms, me, k);
                 }
+            }
+            true
+        });
+        if !shared {
+            // ASCII case folding in the automaton: no lower-cased copy of
+            // the window per candidate (that copy was a third of the scan
+            // time). Keywords with non-ASCII letters still match in lower
+            // or title case.
+            for m in self.ac.find_iter(&text[w.clone()]) {
+                self.hit(&mut cx, text, &span, w.start + m.start(), w.start + m.end(), m.pattern().as_usize());
             }
         }
         cx
+    }
+
+    /// Records keyword `k` found at `ms..me` of `text` as a hit for the
+    /// candidate at `span`, once for every set that lists it and whose
+    /// word-boundary rule holds.
+    fn hit(&self, cx: &mut Context, text: &str, span: &Range<usize>, ms: usize, me: usize, k: usize) {
+        if me > span.start && ms < span.end {
+            return; // inside the candidate itself
+        }
+        let keyword = &self.keywords[k];
+        let before = me <= span.start;
+        let (distance, between) =
+            if before { (span.start - me, &text[me..span.start]) } else { (ms - span.end, &text[span.end..ms]) };
+        let lines = memchr::memchr_iter(b'\n', between.as_bytes()).count();
+        for &(set, mode) in &keyword.sets {
+            if boundaries_ok(text, ms, me, &keyword.text, mode) {
+                cx.hits.push(Hit { set, keyword: k, before, distance, same_line: lines == 0, lines });
+            }
+        }
+    }
+
+    /// Runs `f`, which validates candidates of `text`, with the keywords of
+    /// `text` found once for all their windows instead of once per window
+    /// (with `None`, runs `f` as it is).
+    /// A window's keywords are then those of one front-to-back search of
+    /// the text that lie inside it; a search of the window alone differs
+    /// only for a keyword that straddles the window's edge.
+    pub fn searching<R>(&self, text: Option<&str>, f: impl FnOnce() -> R) -> R {
+        let Some(text) = text else { return f() };
+        let seen = Seen {
+            keywords: self as *const Keywords as usize,
+            text: (text.as_ptr() as usize, text.len()),
+            from: 0,
+            resume: 0,
+            upto: 0,
+            matches: SPARE.with(|s| std::mem::take(&mut *s.borrow_mut())),
+        };
+        // Restores the previous state on return and on unwinding, so a
+        // later text at the same address never sees these matches.
+        struct Restore(Option<Seen>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                let mine = SEEN.with(|s| std::mem::replace(&mut *s.borrow_mut(), self.0.take()));
+                if let Some(mut mine) = mine {
+                    mine.matches.clear();
+                    SPARE.with(|s| *s.borrow_mut() = mine.matches);
+                }
+            }
+        }
+        let _restore = Restore(SEEN.with(|s| s.borrow_mut().replace(seen)));
+        f()
     }
 
     /// Counts Swedish-only (ä, ö) and Danish-only (æ, ø) letters around
@@ -301,6 +359,67 @@ impl Keywords {
             'æ' | 'ø' | 'Æ' | 'Ø' => (sv, da + 1),
             _ => (sv, da),
         })
+    }
+}
+
+thread_local! {
+    /// The keyword matches of the text being validated on this thread.
+    static SEEN: RefCell<Option<Seen>> = const { RefCell::new(None) };
+    /// A cleared match buffer kept for the next text.
+    static SPARE: RefCell<Vec<(usize, usize, usize)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Keyword matches of one text, found front to back as far as the
+/// windows asked so far reach.
+struct Seen {
+    /// The [`Keywords`] searched with (its address).
+    keywords: usize,
+    /// The text (address and length).
+    text: (usize, usize),
+    /// Where the search began: `matches` holds every match from here on.
+    from: usize,
+    /// Where the search goes on (just after the last match taken).
+    resume: usize,
+    /// Every match starting before this offset is in `matches`.
+    upto: usize,
+    /// `(start, end, keyword)`, by start.
+    matches: Vec<(usize, usize, usize)>,
+}
+
+impl Seen {
+    fn is_for(&self, keywords: &Keywords, text: &str) -> bool {
+        self.keywords == keywords as *const Keywords as usize && self.text == (text.as_ptr() as usize, text.len())
+    }
+
+    /// Extends the search so that every match inside `w` is in `matches`.
+    fn cover(&mut self, kw: &Keywords, text: &str, w: Range<usize>) {
+        /// How far past the window one search goes, so that the windows
+        /// of the next candidates need no search of their own.
+        const AHEAD: usize = 1024;
+        if w.start > self.upto + AHEAD {
+            // A long stretch without candidates: start again at this
+            // window instead of searching the stretch.
+            self.matches.clear();
+            (self.from, self.resume, self.upto) = (w.start, w.start, w.start);
+        }
+        let n = text.len();
+        while self.upto < w.end {
+            let limit = (w.end.max(self.resume) + AHEAD + kw.longest).min(n);
+            // A match starting at least `longest` bytes before `limit` is
+            // the one a search of the whole text finds: every longer or
+            // earlier match it competes with ends before `limit` too.
+            let sure = if limit == n { n } else { limit - kw.longest };
+            let input = aho_corasick::Input::new(text.as_bytes()).range(self.resume..limit);
+            for m in kw.ac.find_iter(input) {
+                if m.start() >= sure {
+                    break;
+                }
+                self.matches.push((m.start(), m.end(), m.pattern().as_usize()));
+                self.resume = m.end();
+            }
+            self.resume = self.resume.max(sure);
+            self.upto = sure;
+        }
     }
 }
 
@@ -385,6 +504,63 @@ mod tests {
         let cx = k.context(text, s..s + 11);
         assert!(cx.keyword(Set::Personnummer).is_none());
         assert!(cx.keyword(Set::Cpr).is_some());
+    }
+
+    /// The keywords a candidate sees are the same whether its window is
+    /// searched alone or taken from the search of the whole text, unless
+    /// a keyword straddles the window's edge.
+    #[test]
+    fn shared_search_gives_each_window_its_keywords() {
+        let k = kw();
+        let words: Vec<&str> = k.keywords.iter().map(|w| w.text.as_str()).collect();
+        // Any occurrence of any keyword, overlapping ones too.
+        let every = aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(&words).expect("builds");
+        let pieces = [" ", " ", "\n", ": ", "811218-9876", "070-174 06 05", "x", "Anna", "och", "nummer", "Tel"];
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let (mut compared, mut skipped) = (0, 0);
+        for _ in 0..1000 {
+            let mut text = String::new();
+            for _ in 0..next(600) {
+                match next(6) {
+                    0 => text.push_str(words[next(words.len())]),
+                    _ => text.push_str(pieces[next(pieces.len())]),
+                }
+            }
+            // Candidate spans in text order, close together and far apart.
+            let mut spans = Vec::new();
+            let mut at = 0;
+            while at + 12 < text.len() {
+                at += [1, 20, 200, 700, 3000][next(5)];
+                if at + 12 < text.len() && text.is_char_boundary(at) && text.is_char_boundary(at + 12) {
+                    spans.push(at..at + 12);
+                }
+            }
+            let alone: Vec<Context> = spans.iter().map(|s| k.context(&text, s.clone())).collect();
+            let shared: Vec<Context> =
+                k.searching(Some(&text), || spans.iter().map(|s| k.context(&text, s.clone())).collect());
+            for ((span, a), b) in spans.iter().zip(&alone).zip(&shared) {
+                let w = window(&text, span);
+                let straddles = every
+                    .find_overlapping_iter(&text)
+                    .any(|m| (m.start() < w.start && m.end() > w.start) || (m.start() < w.end && m.end() > w.end));
+                if straddles {
+                    skipped += 1;
+                    continue;
+                }
+                let key = |c: &Context| -> Vec<(Set, usize, bool, usize, usize)> {
+                    c.hits.iter().map(|h| (h.set, h.keyword, h.before, h.distance, h.lines)).collect()
+                };
+                assert_eq!(key(a), key(b), "window {w:?} of {text:?}");
+                compared += 1;
+            }
+        }
+        assert!(compared > 1000 && skipped > 0, "{compared} compared, {skipped} skipped");
     }
 
     #[test]

@@ -310,13 +310,17 @@ impl Engine {
         let hay = norm.text();
         let first_new = out.len();
         let mut at = 0;
-        self.for_each_region(hay, |region| {
-            at = at.max(region.start);
-            while at < region.end {
-                let input = Input::new(hay).range(at..region.end);
-                let Some(m) = self.regex.search_with(cache, &input) else { break };
-                at = self.judge(cache, hay, m.pattern().as_usize(), m.range(), out);
-            }
+        // Context windows overlap only in a text longer than one or two.
+        let share = hay.len() >= 4 * context::WINDOW;
+        self.keywords.searching(share.then_some(hay), || {
+            self.for_each_region(hay, |region| {
+                at = at.max(region.start);
+                while at < region.end {
+                    let input = Input::new(hay).range(at..region.end);
+                    let Some(m) = self.regex.search_with(cache, &input) else { break };
+                    at = self.judge(cache, hay, m.pattern().as_usize(), m.range(), out);
+                }
+            })
         });
         for d in &mut out[first_new..] {
             d.span = norm.original_offset(d.span.start)..norm.original_offset(d.span.end);
