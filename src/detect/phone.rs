@@ -60,6 +60,15 @@ pub fn validate(eng: &Engine, hay: &str, span: Range<usize>, rule: &Rule, out: &
     if is_date(cand) {
         return Outcome::Consumed(span.end);
     }
+    // The first group of a UUID (`00241363-3744-49f4-…`).
+    if is_uuid(&hay.as_bytes()[span.start..]) {
+        return Outcome::Consumed(span.start + 36);
+    }
+    // `00` after a digit group is a later group of an account or IBAN
+    // (`DK81 0038 3409 2163 33`), not an international call prefix.
+    if form == Form::DoubleZero && in_longer_group_run(hay, &(span.start..span.start)) {
+        return Outcome::Consumed(span.end);
+    }
     // A Danish number is exactly 8 digits: 8 digits inside a longer run of
     // space-separated groups are part of something else (an IBAN
     // `SE70 6481 3531 7566 4295 0195`, a card number).
@@ -93,6 +102,16 @@ fn in_longer_group_run(hay: &str, span: &Range<usize>) -> bool {
     let before = span.start >= 2 && b[span.start - 1] == b' ' && b[span.start - 2].is_ascii_digit();
     let after = b.get(span.end) == Some(&b' ') && b.get(span.end + 1).is_some_and(u8::is_ascii_digit);
     before || after
+}
+
+/// True if `b` starts with a UUID: 8, 4, 4, 4 and 12 hex digits joined by
+/// hyphens.
+fn is_uuid(b: &[u8]) -> bool {
+    b.len() >= 36
+        && b[..36]
+            .iter()
+            .enumerate()
+            .all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() })
 }
 
 /// Byte offsets just after each digit group of `s`.
@@ -163,6 +182,12 @@ fn parse(text: &str, form: Form) -> Option<Valid> {
         let kind = plan(which)?.number_type(national);
         return (kind != Type::Unknown).then(|| Valid { code, e164: format!("+{cc}{national}"), kind });
     }
+    // Most such candidates are not numbers at all (`0027354`, the first
+    // group of an identifier); reject those the crate would reject without
+    // loading the world's metadata for them.
+    if !may_be_valid_abroad(d) {
+        return None;
+    }
     let input = format!("+{d}");
     // The crate has panicked on odd input before (rust-phonenumber #32): a
     // panic here means "not a phone number", never a failed file.
@@ -185,6 +210,51 @@ fn parse(text: &str, form: Form) -> Option<Valid> {
     }
     Some(Valid { code, e164: number.format().mode(Mode::E164).to_string(), kind })
 }
+
+/// False when no number of the world's metadata can be `+` followed by the
+/// digits `d`: they start with no country calling code, or the rest is
+/// shorter than every national number under that code. Where a region
+/// rewrites national numbers when parsing (San Marino puts 0549 before six
+/// digits), the bound is lower by the digits the rewrite adds.
+fn may_be_valid_abroad(d: &str) -> bool {
+    // The crate takes the first of the 1- to 3-digit prefixes that is a
+    // code; codes are prefix-free, so there is at most one.
+    (1..=3).filter(|&n| n <= d.len()).find_map(|n| {
+        let code: u16 = d[..n].parse().ok()?;
+        let i = COUNTRY_CODES.binary_search_by_key(&code, |&(c, _)| c).ok()?;
+        Some(d.len() - n >= usize::from(COUNTRY_CODES[i].1).max(2))
+    }) == Some(true)
+}
+
+/// Every country calling code of libphonenumber's metadata (as the
+/// `phonenumber` crate ships it), sorted, with the fewest digits of a
+/// valid national number under it (0: no bound, see
+/// [`may_be_valid_abroad`]). A test derives this table from the crate.
+#[rustfmt::skip]
+const COUNTRY_CODES: &[(u16, u8)] = &[
+    (1, 7), (7, 10), (20, 8), (27, 5), (30, 10), (31, 5), (32, 8), (33, 9), (34, 9), (36, 8),
+    (39, 6), (40, 6), (41, 9), (43, 4), (44, 3), (45, 8), (46, 6), (47, 5), (48, 6), (49, 4),
+    (51, 8), (52, 10), (53, 6), (54, 9), (55, 8), (56, 9), (57, 8), (58, 10), (60, 8), (61, 5),
+    (62, 7), (63, 6), (64, 5), (65, 8), (66, 8), (81, 8), (82, 5), (84, 7), (86, 7), (90, 7),
+    (91, 8), (92, 8), (93, 9), (94, 9), (95, 6), (98, 4), (211, 9), (212, 9), (213, 8), (216, 8),
+    (218, 9), (220, 7), (221, 9), (222, 8), (223, 8), (224, 8), (225, 10), (226, 8), (227, 8), (228, 8),
+    (229, 8), (230, 7), (231, 7), (232, 8), (233, 8), (234, 10), (235, 8), (236, 8), (237, 8), (238, 7),
+    (239, 7), (240, 9), (241, 7), (242, 9), (243, 7), (244, 9), (245, 7), (246, 7), (247, 5), (248, 7),
+    (249, 9), (250, 8), (251, 9), (252, 6), (253, 8), (254, 7), (255, 9), (256, 9), (257, 8), (258, 8),
+    (260, 9), (261, 7), (262, 9), (263, 5), (264, 8), (265, 7), (266, 8), (267, 7), (268, 8), (269, 7),
+    (290, 4), (291, 7), (297, 7), (298, 6), (299, 6), (350, 8), (351, 9), (352, 4), (353, 7), (354, 7),
+    (355, 6), (356, 8), (357, 8), (358, 5), (359, 6), (370, 8), (371, 8), (372, 7), (373, 8), (374, 8),
+    (375, 6), (376, 6), (377, 8), (378, 4), (380, 9), (381, 6), (382, 8), (383, 8), (385, 7), (386, 5),
+    (387, 8), (389, 8), (420, 9), (421, 6), (423, 7), (500, 5), (501, 7), (502, 8), (503, 7), (504, 8),
+    (505, 8), (506, 8), (507, 7), (508, 6), (509, 8), (590, 9), (591, 8), (592, 7), (593, 8), (594, 9),
+    (595, 6), (596, 9), (597, 6), (598, 4), (599, 7), (670, 7), (672, 5), (673, 7), (674, 7), (675, 7),
+    (676, 5), (677, 5), (678, 5), (679, 7), (680, 7), (681, 6), (682, 5), (683, 4), (685, 5), (686, 5),
+    (687, 6), (688, 5), (689, 6), (690, 4), (691, 7), (692, 7), (800, 8), (808, 8), (850, 8), (852, 5),
+    (853, 7), (855, 8), (856, 8), (870, 9), (878, 12), (880, 6), (881, 9), (882, 7), (883, 8), (886, 7),
+    (888, 11), (960, 7), (961, 7), (962, 8), (963, 8), (964, 8), (965, 7), (966, 9), (967, 7), (968, 7),
+    (970, 8), (971, 5), (972, 7), (973, 8), (974, 7), (975, 7), (976, 8), (977, 8), (979, 9), (992, 9),
+    (993, 8), (994, 9), (995, 9), (996, 9), (998, 9),
+];
 
 /// Compiles the Swedish and Danish plans now instead of at the first
 /// candidate (a few milliseconds), which a scan can overlap with walking
@@ -554,6 +624,112 @@ mod tests {
         assert!(checked > 6000 && valid > 1500, "{checked} checked, {valid} valid");
     }
 
+    /// [`super::COUNTRY_CODES`] from the crate's metadata: a valid national
+    /// number has a type, and its length is one that type allows; a region
+    /// with a transform rule may lengthen what was written by the digits
+    /// the rule adds.
+    fn country_codes_of_the_crate() -> Vec<(u16, u8)> {
+        let db = &*phonenumber::metadata::DATABASE;
+        (1..1000u16)
+            .filter_map(|code| {
+                let regions = db.by_code(&code)?;
+                let min = regions
+                    .iter()
+                    .map(|m| {
+                        // The digits a transform rule adds: its literal
+                        // digits, when it uses one captured group (a
+                        // piece of what was written); else no bound.
+                        let added = match m.national_prefix_transform_rule() {
+                            None => 0,
+                            Some(rule) => {
+                                let groups = rule.matches('$').count();
+                                let literal = rule.bytes().filter(u8::is_ascii_digit).count() - groups;
+                                if groups > 1 || rule.contains('{') {
+                                    return 0;
+                                }
+                                literal as u16
+                            }
+                        };
+                        // A valid number has a type (the crate's
+                        // `number_type`), whose lengths bound it.
+                        let d = m.descriptors();
+                        [
+                            d.fixed_line(),
+                            d.mobile(),
+                            d.premium_rate(),
+                            d.toll_free(),
+                            d.shared_cost(),
+                            d.voip(),
+                            d.personal_number(),
+                            d.pager(),
+                            d.uan(),
+                            d.voicemail(),
+                        ]
+                        .into_iter()
+                        .flatten()
+                        .map(|t| t.possible_length().iter().copied().min().unwrap_or(0))
+                        .min()
+                        .unwrap_or(u16::MAX)
+                        .saturating_sub(added)
+                    })
+                    .min()?;
+                Some((code, u8::try_from(min).ok()?))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn country_codes_equal_the_crate() {
+        let theirs = country_codes_of_the_crate();
+        let text: Vec<String> = theirs.iter().map(|(c, m)| format!("({c}, {m}),")).collect();
+        assert_eq!(
+            super::COUNTRY_CODES,
+            theirs.as_slice(),
+            "COUNTRY_CODES differs from the crate's metadata; it is now\n{}",
+            text.join(" ")
+        );
+    }
+
+    /// Every example number of every type of every region in the crate's
+    /// metadata passes the precheck.
+    #[test]
+    fn example_numbers_of_the_world_pass_the_precheck() {
+        let mut checked = 0;
+        for meta in phonenumber::metadata::DATABASE.iter() {
+            let d = meta.descriptors();
+            let types = [d.fixed_line(), d.mobile(), d.toll_free(), d.premium_rate(), d.voip(), d.personal_number()];
+            for example in types.into_iter().flatten().filter_map(|t| t.example()) {
+                let digits = format!("{}{example}", meta.country_code());
+                let valid =
+                    phonenumber::parse(None, format!("+{digits}")).ok().is_some_and(|p| phonenumber::is_valid(&p));
+                if valid {
+                    assert!(super::may_be_valid_abroad(&digits), "+{digits} ({}) is valid but turned away", meta.id());
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 800, "{checked} examples");
+    }
+
+    /// Whatever the precheck turns away, the crate rejects too (it may
+    /// accept less: the precheck knows only codes and lengths).
+    #[test]
+    fn numbers_turned_away_early_are_invalid_for_the_crate() {
+        let (mut early, mut checked) = (0, 0);
+        for i in 0..20_000u64 {
+            let n = (i * 2_654_435_761) % 10_000_000_000_000;
+            let d = format!("{}{}", 1 + i % 9, &n.to_string()[..(2 + i as usize % 11).min(n.to_string().len())]);
+            if super::may_be_valid_abroad(&d) {
+                continue;
+            }
+            early += 1;
+            let valid = phonenumber::parse(None, format!("+{d}")).ok().is_some_and(|p| phonenumber::is_valid(&p));
+            assert!(!valid, "+{d} is valid but turned away");
+            checked += 1;
+        }
+        assert!(early > 2_000, "{early} turned away, {checked} checked");
+    }
+
     #[test]
     fn trailing_numbers_trimmed() {
         let f = find("ring 070-174 06 05 12 maj");
@@ -565,6 +741,9 @@ mod tests {
     fn not_phones() {
         for text in [
             "request 9c2da18a-0082-4033-8d2e-1a2b3c4d5e6f done",
+            "request_id 00241363-3744-49f4-bc00-18751905948b",
+            "id=07012345-6789-4abc-8def-0123456789ab",
+            "ref=DK81 0038 3409 2163 33",
             "ref=21d482af-0403-4093-abc5-569600b0c911",
             "order AB-0701-234567",
             "20230115",
