@@ -79,7 +79,7 @@ pub struct ScanArgs {
     pub format: Format,
 
     /// Write the report to FILE (atomically: complete or not at all)
-    /// instead of standard output. The file itself is never scanned.
+    /// instead of standard output (`-`). The file itself is never scanned.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -220,7 +220,8 @@ pub struct FindArgs {
     #[arg(short = 'f', long, value_enum, default_value_t = FindFormat::Csv)]
     pub format: FindFormat,
 
-    /// Write the report to FILE (atomically) instead of standard output.
+    /// Write the report to FILE (atomically) instead of standard output
+    /// (`-`).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -264,7 +265,7 @@ pub struct MergeArgs {
     pub reports: Vec<PathBuf>,
 
     /// Write the merged report to FILE (atomically) instead of standard
-    /// output.
+    /// output (`-`).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }

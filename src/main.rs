@@ -52,10 +52,19 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(mut args) => {
             let sub = matches.subcommand_matches("scan").cloned().unwrap_or_default();
-            snoka::config::apply(&mut args, &sub).map_err(anyhow::Error::from).and_then(|_| run_scan(args))
+            snoka::config::apply(&mut args, &sub).map_err(anyhow::Error::from).and_then(|_| {
+                dash_is_stdout(&mut args.output);
+                run_scan(args)
+            })
         }
-        Command::Find(args) => run_find(args),
-        Command::Merge(args) => run_merge(args),
+        Command::Find(mut args) => {
+            dash_is_stdout(&mut args.output);
+            run_find(args)
+        }
+        Command::Merge(mut args) => {
+            dash_is_stdout(&mut args.output);
+            run_merge(args)
+        }
         Command::Rules(args) => run_rules(args),
     };
     match result {
@@ -64,6 +73,14 @@ fn main() -> ExitCode {
             eprintln!("snoka: {}", error_chain(&e));
             Exit::Error.into()
         }
+    }
+}
+
+/// `-o -` means standard output, as it does for other command-line tools
+/// (a report file named `-` is never what was meant).
+fn dash_is_stdout(output: &mut Option<PathBuf>) {
+    if output.as_deref() == Some(Path::new("-")) {
+        *output = None;
     }
 }
 

@@ -149,6 +149,16 @@ fn output_file_is_written_atomically_and_not_scanned() {
 }
 
 #[test]
+fn output_dash_is_standard_output() {
+    let dir = tree(&[("a.txt", PERSON)]);
+    let (code, out, _) = run(dir.path(), &[".", "-o", "-"]);
+    assert_eq!(code, 1);
+    assert_eq!(out.lines().next(), Some(HEADER));
+    assert_eq!(out.lines().count(), 4, "{out}");
+    assert!(!dir.path().join("-").exists(), "wrote a file named -");
+}
+
+#[test]
 fn unwritable_output_is_exit_2_and_nothing_else_written() {
     let dir = tree(&[("a.txt", PERSON)]);
     let (code, _, err) = run(dir.path(), &[".", "-o", "no/such/dir/report.csv"]);
