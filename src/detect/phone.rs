@@ -215,45 +215,58 @@ fn parse(text: &str, form: Form) -> Option<Valid> {
 /// digits `d`: they start with no country calling code, or the rest is
 /// shorter than every national number under that code. Where a region
 /// rewrites national numbers when parsing (San Marino puts 0549 before six
-/// digits), the bound is lower by the digits the rewrite adds.
+/// digits), the bound is lower by the digits the rewrite adds. Under some
+/// codes (1, North America) no national number begins with 0, and nothing
+/// the crate does when parsing removes one.
 fn may_be_valid_abroad(d: &str) -> bool {
     // The crate takes the first of the 1- to 3-digit prefixes that is a
     // code; codes are prefix-free, so there is at most one.
     (1..=3).filter(|&n| n <= d.len()).find_map(|n| {
         let code: u16 = d[..n].parse().ok()?;
-        let i = COUNTRY_CODES.binary_search_by_key(&code, |&(c, _)| c).ok()?;
-        Some(d.len() - n >= usize::from(COUNTRY_CODES[i].1).max(2))
+        let i = COUNTRY_CODES.binary_search_by_key(&code, |&(c, _, _)| c).ok()?;
+        let (_, fewest, no_zero) = COUNTRY_CODES[i];
+        Some(d.len() - n >= usize::from(fewest).max(2) && !(no_zero && d[n..].starts_with('0')))
     }) == Some(true)
 }
 
 /// Every country calling code of libphonenumber's metadata (as the
 /// `phonenumber` crate ships it), sorted, with the fewest digits of a
-/// valid national number under it (0: no bound, see
-/// [`may_be_valid_abroad`]). A test derives this table from the crate.
+/// valid national number under it (0: no bound) and whether one written
+/// with a leading 0 is never valid (see [`may_be_valid_abroad`]). A test
+/// derives this table from the crate.
 #[rustfmt::skip]
-const COUNTRY_CODES: &[(u16, u8)] = &[
-    (1, 7), (7, 10), (20, 8), (27, 5), (30, 10), (31, 5), (32, 8), (33, 9), (34, 9), (36, 8),
-    (39, 6), (40, 6), (41, 9), (43, 4), (44, 3), (45, 8), (46, 6), (47, 5), (48, 6), (49, 4),
-    (51, 8), (52, 10), (53, 6), (54, 9), (55, 8), (56, 9), (57, 8), (58, 10), (60, 8), (61, 5),
-    (62, 7), (63, 6), (64, 5), (65, 8), (66, 8), (81, 8), (82, 5), (84, 7), (86, 7), (90, 7),
-    (91, 8), (92, 8), (93, 9), (94, 9), (95, 6), (98, 4), (211, 9), (212, 9), (213, 8), (216, 8),
-    (218, 9), (220, 7), (221, 9), (222, 8), (223, 8), (224, 8), (225, 10), (226, 8), (227, 8), (228, 8),
-    (229, 8), (230, 7), (231, 7), (232, 8), (233, 8), (234, 10), (235, 8), (236, 8), (237, 8), (238, 7),
-    (239, 7), (240, 9), (241, 7), (242, 9), (243, 7), (244, 9), (245, 7), (246, 7), (247, 5), (248, 7),
-    (249, 9), (250, 8), (251, 9), (252, 6), (253, 8), (254, 7), (255, 9), (256, 9), (257, 8), (258, 8),
-    (260, 9), (261, 7), (262, 9), (263, 5), (264, 8), (265, 7), (266, 8), (267, 7), (268, 8), (269, 7),
-    (290, 4), (291, 7), (297, 7), (298, 6), (299, 6), (350, 8), (351, 9), (352, 4), (353, 7), (354, 7),
-    (355, 6), (356, 8), (357, 8), (358, 5), (359, 6), (370, 8), (371, 8), (372, 7), (373, 8), (374, 8),
-    (375, 6), (376, 6), (377, 8), (378, 4), (380, 9), (381, 6), (382, 8), (383, 8), (385, 7), (386, 5),
-    (387, 8), (389, 8), (420, 9), (421, 6), (423, 7), (500, 5), (501, 7), (502, 8), (503, 7), (504, 8),
-    (505, 8), (506, 8), (507, 7), (508, 6), (509, 8), (590, 9), (591, 8), (592, 7), (593, 8), (594, 9),
-    (595, 6), (596, 9), (597, 6), (598, 4), (599, 7), (670, 7), (672, 5), (673, 7), (674, 7), (675, 7),
-    (676, 5), (677, 5), (678, 5), (679, 7), (680, 7), (681, 6), (682, 5), (683, 4), (685, 5), (686, 5),
-    (687, 6), (688, 5), (689, 6), (690, 4), (691, 7), (692, 7), (800, 8), (808, 8), (850, 8), (852, 5),
-    (853, 7), (855, 8), (856, 8), (870, 9), (878, 12), (880, 6), (881, 9), (882, 7), (883, 8), (886, 7),
-    (888, 11), (960, 7), (961, 7), (962, 8), (963, 8), (964, 8), (965, 7), (966, 9), (967, 7), (968, 7),
-    (970, 8), (971, 5), (972, 7), (973, 8), (974, 7), (975, 7), (976, 8), (977, 8), (979, 9), (992, 9),
-    (993, 8), (994, 9), (995, 9), (996, 9), (998, 9),
+const COUNTRY_CODES: &[(u16, u8, bool)] = &[
+    (1, 7, true), (7, 10, true), (20, 8, false), (27, 5, false), (30, 10, true), (31, 5, false), (32, 8, false),
+    (33, 9, false), (34, 9, true), (36, 8, false), (39, 6, false), (40, 6, false), (41, 9, false), (43, 4, false),
+    (44, 3, false), (45, 8, true), (46, 6, false), (47, 5, false), (48, 6, true), (49, 4, false), (51, 8, false),
+    (52, 10, true), (53, 6, false), (54, 9, false), (55, 8, false), (56, 9, true), (57, 8, false), (58, 10, false),
+    (60, 8, false), (61, 5, false), (62, 7, false), (63, 6, false), (64, 5, false), (65, 8, true), (66, 8, false),
+    (81, 8, false), (82, 5, false), (84, 7, false), (86, 7, false), (90, 7, false), (91, 8, false), (92, 8, false),
+    (93, 9, false), (94, 9, false), (95, 6, false), (98, 4, false), (211, 9, false), (212, 9, false), (213, 8, false),
+    (216, 8, true), (218, 9, false), (220, 7, true), (221, 9, true), (222, 8, true), (223, 8, true), (224, 8, true),
+    (225, 10, false), (226, 8, false), (227, 8, false), (228, 8, true), (229, 8, false), (230, 7, true), (231, 7, false),
+    (232, 8, false), (233, 8, false), (234, 10, false), (235, 8, true), (236, 8, true), (237, 8, true), (238, 7, true),
+    (239, 7, true), (240, 9, true), (241, 7, false), (242, 9, false), (243, 7, false), (244, 9, true), (245, 7, true),
+    (246, 7, true), (247, 5, false), (248, 7, true), (249, 9, false), (250, 8, false), (251, 9, false), (252, 6, false),
+    (253, 8, true), (254, 7, false), (255, 9, false), (256, 9, false), (257, 8, true), (258, 8, true), (260, 9, false),
+    (261, 7, false), (262, 9, false), (263, 5, false), (264, 8, false), (265, 7, false), (266, 8, true), (267, 7, false),
+    (268, 8, false), (269, 7, true), (290, 4, true), (291, 7, false), (297, 7, true), (298, 6, true), (299, 6, true),
+    (350, 8, true), (351, 9, true), (352, 4, true), (353, 7, false), (354, 7, true), (355, 6, false), (356, 8, true),
+    (357, 8, true), (358, 5, false), (359, 6, false), (370, 8, false), (371, 8, true), (372, 7, true), (373, 8, false),
+    (374, 8, false), (375, 6, false), (376, 6, true), (377, 8, false), (378, 4, false), (380, 9, false), (381, 6, false),
+    (382, 8, false), (383, 8, false), (385, 7, false), (386, 5, false), (387, 8, false), (389, 8, false), (420, 9, true),
+    (421, 6, false), (423, 7, false), (500, 5, true), (501, 7, false), (502, 8, true), (503, 7, true), (504, 8, true),
+    (505, 8, true), (506, 8, true), (507, 7, false), (508, 6, false), (509, 8, true), (590, 9, false), (591, 8, false),
+    (592, 7, true), (593, 8, false), (594, 9, false), (595, 6, false), (596, 9, false), (597, 6, true), (598, 4, false),
+    (599, 7, true), (670, 7, true), (672, 5, false), (673, 7, true), (674, 7, true), (675, 7, true), (676, 5, false),
+    (677, 5, true), (678, 5, true), (679, 7, false), (680, 7, true), (681, 6, true), (682, 5, true), (683, 4, true),
+    (685, 5, true), (686, 5, false), (687, 6, false), (688, 5, true), (689, 6, true), (690, 4, true), (691, 7, true),
+    (692, 7, true), (800, 8, false), (808, 8, true), (850, 8, false), (852, 5, true), (853, 7, false), (855, 8, false),
+    (856, 8, false), (870, 9, true), (878, 12, true), (880, 6, false), (881, 9, false), (882, 7, true), (883, 8, true),
+    (886, 7, false), (888, 11, false), (960, 7, true), (961, 7, false), (962, 8, false), (963, 8, false), (964, 8, false),
+    (965, 7, true), (966, 9, false), (967, 7, false), (968, 7, true), (970, 8, false), (971, 5, false), (972, 7, false),
+    (973, 8, true), (974, 7, false), (975, 7, true), (976, 8, false), (977, 8, false), (979, 9, true), (992, 9, false),
+    (993, 8, true), (994, 9, false), (995, 9, false), (996, 9, false), (998, 9, true),
 ];
 
 /// Compiles the Swedish and Danish plans now instead of at the first
@@ -628,7 +641,7 @@ mod tests {
     /// number has a type, and its length is one that type allows; a region
     /// with a transform rule may lengthen what was written by the digits
     /// the rule adds.
-    fn country_codes_of_the_crate() -> Vec<(u16, u8)> {
+    fn country_codes_of_the_crate() -> Vec<(u16, u8, bool)> {
         let db = &*phonenumber::metadata::DATABASE;
         (1..1000u16)
             .filter_map(|code| {
@@ -673,21 +686,81 @@ mod tests {
                         .saturating_sub(added)
                     })
                     .min()?;
-                Some((code, u8::try_from(min).ok()?))
+                // A national number written with a leading 0 stays so
+                // when no region's national prefix (for parsing) can take
+                // it away, and is then valid only if some region's general
+                // pattern can begin with 0.
+                let zero_kept = regions.iter().all(|m| {
+                    !m.national_prefix().is_some_and(|p| p.starts_with('0'))
+                        && m.national_prefix_for_parsing().is_none_or(|r| !may_start_with_zero(r.as_str()))
+                });
+                let zero_valid =
+                    regions.iter().any(|m| may_start_with_zero(m.descriptors().general().national_number().as_str()));
+                Some((code, u8::try_from(min).ok()?, zero_kept && !zero_valid))
             })
             .collect()
+    }
+
+    /// True unless the crate's pattern (compiled as it does, whitespace
+    /// ignored) surely has no match that starts at the start of a text
+    /// beginning with `0`: its anchored DFA dies on that byte (a pattern
+    /// that matches the empty string does not).
+    fn may_start_with_zero(pattern: &str) -> bool {
+        use regex_automata::hybrid::dfa::DFA;
+        use regex_automata::{Anchored, Input};
+        let Ok(dfa) = DFA::new(&format!("(?x:{pattern})")) else { return true };
+        let mut cache = dfa.create_cache();
+        let Ok(start) = dfa.start_state_forward(&mut cache, &Input::new("0").anchored(Anchored::Yes)) else {
+            return true;
+        };
+        dfa.next_state(&mut cache, start, b'0').map_or(true, |s| !s.is_dead())
+    }
+
+    #[test]
+    fn zero_check_reads_patterns() {
+        assert!(!may_start_with_zero("[2-9]\\d{9}|3\\d{6}"));
+        assert!(may_start_with_zero("0\\d{8}"));
+        assert!(may_start_with_zero("(?:0)?\\d+"));
+        assert!(may_start_with_zero("\\d*"), "matches the empty string");
+        assert!(
+            !may_start_with_zero(
+                "
+            [1-9]\\d{5}
+        "
+            ),
+            "whitespace is ignored"
+        );
     }
 
     #[test]
     fn country_codes_equal_the_crate() {
         let theirs = country_codes_of_the_crate();
-        let text: Vec<String> = theirs.iter().map(|(c, m)| format!("({c}, {m}),")).collect();
+        let text: Vec<String> = theirs.iter().map(|(c, m, z)| format!("({c}, {m}, {z}),")).collect();
         assert_eq!(
             super::COUNTRY_CODES,
             theirs.as_slice(),
             "COUNTRY_CODES differs from the crate's metadata; it is now\n{}",
             text.join(" ")
         );
+    }
+
+    /// Under a code whose national numbers never begin with 0, numbers
+    /// written with one are invalid for the crate too, however long.
+    #[test]
+    fn leading_zero_numbers_turned_away_are_invalid_for_the_crate() {
+        let mut checked = 0;
+        for &(code, _, no_zero) in super::COUNTRY_CODES.iter().filter(|c| c.2) {
+            assert!(no_zero);
+            for i in 0..40u64 {
+                let rest = ((u64::from(code) + 1) * 2_654_435_761 * (i + 1)) % 10_000_000_000_000;
+                let d = format!("{code}0{}", &rest.to_string()[..(5 + i as usize % 9).min(rest.to_string().len())]);
+                assert!(!super::may_be_valid_abroad(&d));
+                let valid = phonenumber::parse(None, format!("+{d}")).ok().is_some_and(|p| phonenumber::is_valid(&p));
+                assert!(!valid, "+{d} is valid but turned away");
+                checked += 1;
+            }
+        }
+        assert!(checked > 2_000, "{checked} checked");
     }
 
     /// Every example number of every type of every region in the crate's
