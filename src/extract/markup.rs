@@ -81,7 +81,7 @@ fn decode(bytes: &[u8], declared: fn(&[u8]) -> Option<&'static Encoding>) -> Cow
     }
     let head = &bytes[..bytes.len().min(DECLARATION_WINDOW)];
     if memchr::memchr(0, head).is_none() {
-        match std::str::from_utf8(bytes) {
+        match text::utf8(bytes) {
             Ok(s) => return Cow::Borrowed(s),
             Err(e) if e.error_len().is_none() => return String::from_utf8_lossy(bytes),
             Err(_) => {}

@@ -55,7 +55,7 @@ pub fn decode(bytes: &[u8]) -> Decoded<'_> {
             None => Decoded::Binary,
         };
     }
-    match std::str::from_utf8(bytes) {
+    match utf8(bytes) {
         Ok(s) => Decoded::Text { text: Cow::Borrowed(s), encoding: "UTF-8", had_errors: false },
         // A file cut in the middle of a multi-byte character is still UTF-8.
         Err(e) if e.error_len().is_none() => with(encoding_rs::UTF_8, bytes),
@@ -100,7 +100,7 @@ pub fn stream_encoding(head: &[u8], complete: bool) -> Option<(&'static Encoding
     if memchr::memchr(0, sniff).is_some() {
         return utf16_without_bom(sniff).map(|enc| (enc, 0));
     }
-    match std::str::from_utf8(head) {
+    match utf8(head) {
         Ok(_) => Some((encoding_rs::UTF_8, 0)),
         Err(e) if e.error_len().is_none() => Some((encoding_rs::UTF_8, 0)),
         Err(_) => {
@@ -109,6 +109,13 @@ pub fn stream_encoding(head: &[u8], complete: bool) -> Option<(&'static Encoding
             Some((det.guess(Some(b"se"), Utf8Detection::Allow), 0))
         }
     }
+}
+
+/// `bytes` as UTF-8 text, checked with SIMD (whole files are checked, and
+/// std's check slows down on every non-ASCII letter); the error says, as
+/// std's does, whether the bytes merely end inside a character.
+pub fn utf8(bytes: &[u8]) -> Result<&str, simdutf8::compat::Utf8Error> {
+    simdutf8::compat::from_utf8(bytes)
 }
 
 fn with<'a>(enc: &'static Encoding, bytes: &'a [u8]) -> Decoded<'a> {
